@@ -1,0 +1,8 @@
+"""The command-line interface: thin click commands over `gate.run` (one module per command group)."""
+
+from gate.cli.app import main
+
+# Each import attaches its commands to `main`; adding a command group = one module + one line.
+from gate.cli import check as _check  # noqa: E402,F401
+
+__all__ = ["main"]

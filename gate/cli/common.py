@@ -1,0 +1,74 @@
+"""Helpers shared by the command modules: error handling and the evidence options of check/explain."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from gate.errors import EXIT_UNREADABLE, GateError
+from gate.policy import DEFAULT_POLICY
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(err: GateError) -> None:
+    click.echo(f"synapse-gate: error: {err.message}", err=True)
+    if err.hint:
+        click.echo(f"hint: {err.hint}", err=True)
+    sys.exit(err.exit_code)
+
+
+def handle_errors(fn: F) -> F:
+    """GateError -> one line on stderr and its exit code; anything else -> exit 3 (fail closed).
+    Set SYNAPSE_GATE_DEBUG=1 to see the traceback of an internal error."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except GateError as e:
+            fail(e)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("synapse-gate: interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:  # noqa: BLE001 - the gate must fail closed, never pass on a bug
+            if os.environ.get("SYNAPSE_GATE_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"synapse-gate: internal error: {type(e).__name__}: {e} (set SYNAPSE_GATE_DEBUG=1 for a traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_UNREADABLE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def evidence_options(fn: F) -> F:
+    """The options that say what evidence to read and how to judge it (check, explain)."""
+    decorators = [
+        click.argument("events", nargs=-1, metavar="[EVENTS]..."),
+        click.option(
+            "--policy", "-p", default=DEFAULT_POLICY, show_default=True,
+            help="Built-in policy name (see `policy list`) or path to a policy YAML file.",
+        ),
+        click.option("--waivers", "-w", type=click.Path(dir_okay=False), help="Waivers YAML file."),
+        click.option("--as-of", metavar="YYYY-MM-DD", help="Date used to judge waiver expiry (default: today, UTC)."),
+        click.option("--fail-on", multiple=True, metavar="TYPE", help="Also block on this type (repeatable)."),
+        click.option("--warn-only", is_flag=True, help="Report, but exit 0 even when the gate would block."),
+        click.option("--strict", is_flag=True, help="Unknown event types (and unused waivers) are errors."),
+        click.option("--lineage", "lineages", multiple=True, metavar="NAME", help="Evaluate only this lineage (repeatable)."),
+        click.option("--offline", is_flag=True, help="Refuse every network source."),
+        click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+                     help="Evaluate lineage partitions in parallel processes."),
+    ]
+    for d in reversed(decorators):
+        fn = d(fn)
+    return fn

@@ -1,0 +1,95 @@
+"""Timestamps and durations as integers: RFC 3339 <-> nanoseconds since the Unix epoch (UTC).
+
+Integers keep the engine exact and fast: windows are integer comparisons, ties are exact, and no
+time zone or clock is consulted. Used by sources (parsing) and the engine (formatting derived times).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+NS = 1_000_000_000
+_EPOCH = datetime(1970, 1, 1)
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z"
+)
+_NAIVE = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\Z")
+_DURATION = re.compile(r"([0-9]+)([smhdw])\Z")
+_UNIT_NS = {"s": NS, "m": 60 * NS, "h": 3600 * NS, "d": 86400 * NS, "w": 7 * 86400 * NS}
+MIN_NS = (datetime(1, 1, 1) - _EPOCH) // timedelta(microseconds=1) * 1000
+MAX_NS = (datetime(9999, 12, 31, 23, 59, 59, 999999) - _EPOCH) // timedelta(microseconds=1) * 1000 + 999
+
+
+class TimeFormatError(ValueError):
+    """A timestamp or duration that cannot be read; the message says why, without location."""
+
+
+def parse_timestamp(text: object) -> int:
+    """RFC 3339 with a mandatory offset -> ns since epoch (UTC). Raises TimeFormatError."""
+    if not isinstance(text, str):
+        raise TimeFormatError(f"must be an RFC 3339 string, got {type(text).__name__}")
+    m = _RFC3339.match(text)
+    if m is None:
+        if _NAIVE.match(text):
+            raise TimeFormatError(f"{text!r} has no UTC offset; add 'Z' or '+HH:MM' (offsets are never guessed)")
+        raise TimeFormatError(f"{text!r} is not an RFC 3339 timestamp (e.g. 2026-01-01T09:00:00Z)")
+    y, mo, d, h, mi, s, frac, z, sign, oh, om = m.groups()
+    if s == "60":
+        raise TimeFormatError(f"{text!r}: leap seconds (:60) are not supported; use :59 or the next second")
+    try:
+        base = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s))
+    except ValueError as e:
+        raise TimeFormatError(f"{text!r}: {e}") from None
+    offset = 0
+    if not z:
+        ohi, omi = int(oh), int(om)
+        if ohi > 23 or omi > 59:
+            raise TimeFormatError(f"{text!r}: offset {sign}{oh}:{om} is out of range")
+        offset = (ohi * 3600 + omi * 60) * NS
+        if sign == "-":
+            offset = -offset
+    ns = (base - _EPOCH) // timedelta(seconds=1) * NS - offset
+    if frac:
+        ns += int(frac.ljust(9, "0"))
+    if ns < MIN_NS or ns > MAX_NS:
+        raise TimeFormatError(f"{text!r} is outside the years 1 to 9999 in UTC")
+    return ns
+
+
+def format_timestamp(ns: int) -> str:
+    """ns since epoch -> RFC 3339 UTC with 'Z'; a fraction only when non-zero, trailing zeros trimmed."""
+    secs, frac = divmod(ns, NS)
+    out = (_EPOCH + timedelta(seconds=secs)).strftime("%Y-%m-%dT%H:%M:%S")
+    if len(out) < 19:  # strftime does not zero-pad years below 1000 on every platform
+        out = out.zfill(19)
+    if frac:
+        out += "." + f"{frac:09d}".rstrip("0")
+    return out + "Z"
+
+
+def parse_duration(text: object) -> int:
+    """`<integer><unit>` with unit in s m h d w -> ns. Raises TimeFormatError."""
+    if not isinstance(text, str):
+        raise TimeFormatError(f"must be a duration string like '24h' (an integer and one of s m h d w), got {text!r}")
+    m = _DURATION.match(text.strip())
+    if m is None:
+        raise TimeFormatError(
+            f"{text!r} is not a duration: use an integer and one of s m h d w (e.g. 90m, 24h, 7d, 2w)"
+        )
+    return int(m.group(1)) * _UNIT_NS[m.group(2)]
+
+
+def format_duration(ns: int) -> str:
+    """ns -> the largest exact unit, e.g. 86400 s -> '1d'."""
+    for unit in ("w", "d", "h", "m", "s"):
+        size = _UNIT_NS[unit]
+        if ns % size == 0:
+            return f"{ns // size}{unit}"
+    return f"{ns}ns"
+
+
+def date_start_ns(day: str) -> int:
+    """YYYY-MM-DD -> ns at 00:00:00Z of that day."""
+    d = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return (d.replace(tzinfo=None) - _EPOCH) // timedelta(seconds=1) * NS

@@ -1,0 +1,121 @@
+"""The verdict (SPEC 3.8): which events block, which warn, which are waived; pass or blocked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate.engine import Evaluation
+from gate.model import Derived, Event
+from gate.policy.model import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Conclusion:
+    """One event of a blocking or warning type, with the leaf ids its derivation rests on."""
+
+    id: str
+    type: str
+    partition: str | None
+    ts: int
+    leaf: bool
+    evidence: tuple[str, ...]
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.partition is not None, self.partition or "", self.ts, self.type, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: str  # "pass" | "blocked"
+    would_block: bool
+    warn_only: bool
+    fail_on: tuple[str, ...]
+    as_of: str
+    blocking: tuple[Conclusion, ...]
+    warnings: tuple[Conclusion, ...]
+    waived: tuple[tuple[Conclusion, Mapping[str, Any]], ...] = ()
+    notes: tuple[Mapping[str, Any], ...] = field(default=())
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.status == "blocked" else 0
+
+
+WaiverLookup = Callable[[Conclusion], "Mapping[str, Any] | None"]
+
+
+def evidence_index(evaluation: Evaluation) -> dict[tuple[str | None, str], Derived]:
+    return {(p.partition, d.id): d for p in evaluation.partitions for d in p.derived}
+
+
+def leaf_evidence(index: Mapping[tuple[str | None, str], Derived], partition: str | None, root: str) -> tuple[str, ...]:
+    """Sorted leaf ids below a derived event (iterative: deep hierarchies do not hit the recursion limit)."""
+    leaves: set[str] = set()
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        cur = stack.pop()
+        d = index.get((partition, cur))
+        if d is None:
+            leaves.add(cur)
+            continue
+        for c in d.children:
+            if c not in seen:
+                seen.add(c)
+                stack.append(c)
+    return tuple(sorted(leaves))
+
+
+def conclusions_of(
+    types: Iterable[str], evaluation: Evaluation, leaves: Iterable[Event]
+) -> list[Conclusion]:
+    wanted = set(types)
+    index = evidence_index(evaluation)
+    out = []
+    for p in evaluation.partitions:
+        for d in p.derived:
+            if d.type in wanted:
+                out.append(Conclusion(d.id, d.type, p.partition, d.ts, False, leaf_evidence(index, p.partition, d.id)))
+    for e in leaves:
+        if e.type in wanted:
+            out.append(Conclusion(e.id, e.type, e.lineage, e.ts, True, (e.id,)))
+    out.sort(key=Conclusion.sort_key)
+    return out
+
+
+def decide(
+    policy: Policy,
+    evaluation: Evaluation,
+    leaves: Iterable[Event],
+    *,
+    as_of: str,
+    fail_on: Iterable[str] = (),
+    warn_only: bool = False,
+    waiver_for: WaiverLookup | None = None,
+) -> Verdict:
+    leaves = list(leaves)
+    fail_on_t = tuple(sorted(set(fail_on)))
+    blocking_types = set(policy.blocking) | set(fail_on_t)
+    warning_types = set(policy.warning) - blocking_types
+    blocking: list[Conclusion] = []
+    waived: list[tuple[Conclusion, Mapping[str, Any]]] = []
+    for c in conclusions_of(blocking_types, evaluation, leaves):
+        w = waiver_for(c) if waiver_for is not None else None
+        if w is None:
+            blocking.append(c)
+        else:
+            waived.append((c, w))
+    warnings = conclusions_of(warning_types, evaluation, leaves)
+    would_block = bool(blocking)
+    return Verdict(
+        status="blocked" if would_block and not warn_only else "pass",
+        would_block=would_block,
+        warn_only=warn_only,
+        fail_on=fail_on_t,
+        as_of=as_of,
+        blocking=tuple(blocking),
+        warnings=tuple(warnings),
+        waived=tuple(waived),
+    )
