@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gate.sources import local
+from gate.sources import artifacts, local, url
 from gate.sources.base import RawDocument, Source, SourceContext, SourceError
 
 SourceFactory = Callable[[str, SourceContext], Source]
 
 SOURCES: dict[str, SourceFactory] = {
     "file": local.open_file_url,
+    "https": url.open_url,
+    "http": url.open_url,
+    "artifact": artifacts.open_artifact,
 }
 
 

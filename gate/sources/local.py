@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from gate.errors import InputError
-from gate.sources.base import RawDocument, SourceContext
+from gate.sources.archives import is_archive_name, read_local_archive
+from gate.sources.base import Limits, RawDocument, SourceContext
 
 EVENT_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".yaml", ".yml")
 GLOB_CHARS = set("*?[")
@@ -31,7 +32,7 @@ def _file_document(path: Path, name: str) -> RawDocument:
     return RawDocument(name=name, opener=lambda: open(path, "rb"))  # noqa: SIM115 - caller closes
 
 
-def _walk_dir(root: Path, shown: str) -> Iterator[RawDocument]:
+def _walk_dir(root: Path, shown: str, limits: Limits) -> Iterator[RawDocument]:
     entries: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -43,6 +44,8 @@ def _walk_dir(root: Path, shown: str) -> Iterator[RawDocument]:
         name = f"{shown.rstrip('/')}/{rel}"
         if full.name.startswith("."):
             yield RawDocument(name=name, opener=lambda: open(os.devnull, "rb"), skip_reason="hidden file")
+        elif is_archive_name(full.name):
+            yield from read_local_archive(full, name, limits)
         elif full.suffix.lower() in EVENT_EXTENSIONS:
             yield _file_document(full, name)
         else:
@@ -70,7 +73,9 @@ class LocalSource:
             return
         path = Path(ref)
         if path.is_dir():
-            yield from _walk_dir(path, display_name(ref))
+            yield from _walk_dir(path, display_name(ref), self.ctx.limits)
+        elif path.is_file() and is_archive_name(path.name):
+            yield from read_local_archive(path, display_name(ref), self.ctx.limits)
         elif path.is_file():
             yield _file_document(path, display_name(ref))
         elif path.exists():

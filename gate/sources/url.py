@@ -1,0 +1,104 @@
+"""URL sources: `https://...` (and `http://` to loopback, or with `allow_http`), presigned URLs included.
+
+One download per reference (capped, retried, redirects followed without leaking credentials); the
+body becomes one document, or the members of an archive (.zip/.tar.gz/.tgz, or zip/gzip content).
+The whole URL is treated as a secret (presigned URLs carry their signature in the query): documents
+are named `scheme://host[:port]/path`, and every message is redacted.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+from gate.errors import InputError, UsageError
+from gate.http import HttpClient
+from gate.redact import safe_url, url_secrets
+from gate.sources.archives import EVENT_EXTENSIONS, archive_documents, archive_format, is_archive_name
+from gate.sources.base import Limits, RawDocument, SourceContext
+
+__all__ = ["UrlSource", "client_for", "documents_from_download", "is_loopback", "open_url", "refuse_offline"]
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def client_for(ctx: SourceContext) -> HttpClient:
+    """The context's shared client, or a new one configured from the context."""
+    if ctx.http is not None:
+        return ctx.http
+    return HttpClient(max_bytes=ctx.limits.max_download_bytes, progress=ctx.progress)
+
+
+def refuse_offline(ctx: SourceContext, shown: str) -> None:
+    if ctx.offline:
+        raise UsageError(
+            f"{shown}: a network source, refused by --offline",
+            hint="drop --offline, or download the evidence and pass the local copy",
+        )
+
+
+def check_scheme(url: str, ctx: SourceContext, shown: str) -> None:
+    """https:// always; http:// only to a loopback host unless `ctx.allow_http`."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise UsageError(f"{shown}: not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise UsageError(f"{shown}: not a valid http(s) URL")
+    if parts.scheme.lower() == "http" and not ctx.allow_http and not is_loopback(host):
+        raise UsageError(
+            f"{shown}: plain http:// is refused (the evidence could be altered in transit)",
+            hint="use https://, or pass --allow-http if this network is trusted",
+        )
+
+
+def documents_from_download(
+    name: str,
+    data: bytes,
+    limits: Limits,
+    *,
+    member_name: Callable[[str], str] | None = None,
+) -> Iterator[RawDocument]:
+    """A downloaded body: an archive's members, or one document (format by extension, else by content)."""
+    low = name.lower()
+    if is_archive_name(low) or (not low.endswith(EVENT_EXTENSIONS) and archive_format(name, data)):
+        yield from archive_documents(name, data, limits, remote=True, member_name=member_name)
+        return
+    if len(data) > limits.max_document_bytes:
+        raise InputError(f"{name}: {len(data)} bytes, over the {limits.max_document_bytes} per-document cap")
+    yield RawDocument.from_bytes(name, data, kind=None if low.endswith(EVENT_EXTENSIONS) else "auto")
+
+
+class UrlSource:
+    """One http(s) URL. Refused under --offline; 4xx/5xx after retries and network failures are
+    SourceErrors (exit 3), never an empty pass."""
+
+    def __init__(self, ref: str, ctx: SourceContext) -> None:
+        self.url = ref
+        self.ctx = ctx
+        self.name = safe_url(ref)
+        refuse_offline(ctx, self.name)
+        check_scheme(ref, ctx, self.name)
+
+    def documents(self) -> Iterator[RawDocument]:
+        client = client_for(self.ctx)
+        client.add_secret(self.url)  # presigned: the whole URL is a secret
+        for s in url_secrets(self.url):
+            client.add_secret(s)
+        data = client.download(self.url, max_bytes=self.ctx.limits.max_download_bytes, name=self.name)
+        yield from documents_from_download(self.name, data, self.ctx.limits)
+
+
+def open_url(ref: str, ctx: SourceContext) -> UrlSource:
+    return UrlSource(ref, ctx)
