@@ -7,18 +7,40 @@ time zone or clock is consulted. Used by sources (parsing) and the engine (forma
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 NS = 1_000_000_000
 _EPOCH = datetime(1970, 1, 1)
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z",
+    re.ASCII,
 )
-_NAIVE = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\Z")
-_DURATION = re.compile(r"([0-9]+)([smhdw])\Z")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
+_HOURS = {f"{i:02d}": i * 3600 * NS for i in range(24)}
+_SIXTY = {f"{i:02d}": i for i in range(60)}
+_NAIVE = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\Z", re.ASCII)
+_DURATION = re.compile(r"([0-9]+)([smhdw])\Z", re.ASCII)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_EPOCH_DATE = date(1970, 1, 1)
+_DATE_TEXT: dict[int, str] = {}  # days since epoch -> "YYYY-MM-DD"; a pure memo
+_DAY_NS: dict[str, int] = {}  # "YYYY-MM-DD" -> ns at 00:00Z; a pure memo (dates repeat across events)
 _UNIT_NS = {"s": NS, "m": 60 * NS, "h": 3600 * NS, "d": 86400 * NS, "w": 7 * 86400 * NS}
 MIN_NS = (datetime(1, 1, 1) - _EPOCH) // timedelta(microseconds=1) * 1000
 MAX_NS = (datetime(9999, 12, 31, 23, 59, 59, 999999) - _EPOCH) // timedelta(microseconds=1) * 1000 + 999
+
+
+def _day_ns(text: str) -> int | None:
+    """'YYYY-MM-DD' -> ns at 00:00Z, memoised; None when it is not a valid date."""
+    m = _DATE.match(text)
+    if m is None:
+        return None
+    try:
+        day = (date(int(m[1]), int(m[2]), int(m[3])).toordinal() - _EPOCH_ORDINAL) * 86400 * NS
+    except ValueError:
+        return None
+    if len(_DAY_NS) < 1_000_000:
+        _DAY_NS[text] = day
+    return day
 
 
 class TimeFormatError(ValueError):
@@ -27,12 +49,30 @@ class TimeFormatError(ValueError):
 
 def parse_timestamp(text: object) -> int:
     """RFC 3339 with a mandatory offset -> ns since epoch (UTC). Raises TimeFormatError."""
+    if type(text) is str and len(text) == 20 and text[19] == "Z" and text[10] == "T":
+        # The common "YYYY-MM-DDTHH:MM:SSZ": table look-ups instead of a regex and datetime arithmetic.
+        day = _DAY_NS.get(text[:10])
+        if day is None:
+            day = _day_ns(text[:10])
+        h = _HOURS.get(text[11:13])
+        mi = _SIXTY.get(text[14:16])
+        sec = _SIXTY.get(text[17:19])
+        if (
+            day is not None
+            and h is not None
+            and mi is not None
+            and sec is not None
+            and text[13] == text[16] == ":"
+        ):
+            return day + h + mi * 60 * NS + sec * NS
     if not isinstance(text, str):
         raise TimeFormatError(f"must be an RFC 3339 string, got {type(text).__name__}")
     m = _RFC3339.match(text)
     if m is None:
         if _NAIVE.match(text):
-            raise TimeFormatError(f"{text!r} has no UTC offset; add 'Z' or '+HH:MM' (offsets are never guessed)")
+            raise TimeFormatError(
+                f"{text!r} has no UTC offset; add 'Z' or '+HH:MM' (offsets are never guessed)"
+            )
         raise TimeFormatError(f"{text!r} is not an RFC 3339 timestamp (e.g. 2026-01-01T09:00:00Z)")
     y, mo, d, h, mi, s, frac, z, sign, oh, om = m.groups()
     if s == "60":
@@ -60,18 +100,25 @@ def parse_timestamp(text: object) -> int:
 def format_timestamp(ns: int) -> str:
     """ns since epoch -> RFC 3339 UTC with 'Z'; a fraction only when non-zero, trailing zeros trimmed."""
     secs, frac = divmod(ns, NS)
-    out = (_EPOCH + timedelta(seconds=secs)).strftime("%Y-%m-%dT%H:%M:%S")
-    if len(out) < 19:  # strftime does not zero-pad years below 1000 on every platform
-        out = out.zfill(19)
+    days, sod = divmod(secs, 86400)
+    day = _DATE_TEXT.get(days)
+    if day is None:
+        day = (_EPOCH_DATE + timedelta(days=days)).isoformat()
+        if len(_DATE_TEXT) < 1_000_000:
+            _DATE_TEXT[days] = day
+    h, rem = divmod(sod, 3600)
+    m, s = divmod(rem, 60)
     if frac:
-        out += "." + f"{frac:09d}".rstrip("0")
-    return out + "Z"
+        return f"{day}T{h:02d}:{m:02d}:{s:02d}." + f"{frac:09d}".rstrip("0") + "Z"
+    return f"{day}T{h:02d}:{m:02d}:{s:02d}Z"
 
 
 def parse_duration(text: object) -> int:
     """`<integer><unit>` with unit in s m h d w -> ns. Raises TimeFormatError."""
     if not isinstance(text, str):
-        raise TimeFormatError(f"must be a duration string like '24h' (an integer and one of s m h d w), got {text!r}")
+        raise TimeFormatError(
+            f"must be a duration string like '24h' (an integer and one of s m h d w), got {text!r}"
+        )
     m = _DURATION.match(text.strip())
     if m is None:
         raise TimeFormatError(

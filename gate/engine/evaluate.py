@@ -8,6 +8,7 @@ query is a bisection on that index, so its cost depends on the window, not on th
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -15,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.engine.conditions import CompiledCondition, compile_condition
-from gate.model import Derived, Event, PatternMatch, content_id
+from gate.model import Derived, Event, PatternMatch
 from gate.policy.model import Composition, Pattern, Policy, Rule
-from gate.timefmt import format_timestamp
 
 
 class Node:
@@ -26,7 +26,13 @@ class Node:
     __slots__ = ("id", "type", "domain", "ts", "seq", "consumed", "children", "shapes", "props")
 
     def __init__(
-        self, id: str, type: str, domain: str | None, ts: int, children: tuple[Node, ...] = (), props: Any = None
+        self,
+        id: str,
+        type: str,
+        domain: str | None,
+        ts: int,
+        children: tuple[Node, ...] = (),
+        props: Any = None,
     ) -> None:
         self.id = id
         self.type = type
@@ -37,6 +43,18 @@ class Node:
         self.children = children
         self.shapes: dict[int, int] | None = None
         self.props = props
+
+
+def _node_id(n: Node) -> str:
+    return n.id
+
+
+def derived_id(dtype: str, domain: str | None, ts: int, child_ids: list[str]) -> str:
+    """Content hash of (type, domain, timestamp, sorted child ids): stable across runs and machines.
+    Fields are joined with control characters that snake_case types and ids cannot hold ambiguously
+    (ids are length-prefixed)."""
+    text = "\x1e".join((dtype, domain or "", str(ts), *(f"{len(i)}:{i}" for i in child_ids)))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 class TypeIndex:
@@ -122,11 +140,24 @@ class _Comp:
 
 def partition_events(events: Iterable[Event]) -> list[tuple[str | None, list[Event]]]:
     """Split events into lineage partitions (SPEC 3.7), each in canonical order."""
-    ordered = sorted(events, key=lambda e: (e.ts, e.id))
-    lineages = sorted({e.lineage for e in ordered if e.lineage is not None})
-    if not lineages:
-        return [(None, ordered)]
-    return [(name, [e for e in ordered if e.lineage is None or e.lineage == name]) for name in lineages]
+    ordered = sorted(events, key=_canonical_key)
+    groups: dict[str | None, list[Event]] = {}
+    for e in ordered:
+        g = groups.get(e.lineage)
+        if g is None:
+            g = groups[e.lineage] = []
+        g.append(e)
+    shared = groups.pop(None, [])
+    if not groups:
+        return [(None, shared)]
+    if not shared:
+        return [(name, groups[name]) for name in sorted(groups)]
+    # Merge the shared (lineage-less) events into each lineage, keeping canonical order.
+    return [(name, sorted(groups[name] + shared, key=_canonical_key)) for name in sorted(groups)]
+
+
+def _canonical_key(e: Event) -> tuple[int, str]:
+    return (e.ts, e.id)
 
 
 def evaluate(policy: Policy, events: Iterable[Event]) -> Evaluation:
@@ -180,7 +211,7 @@ class _Partition:
         for ev in events:
             if ev.type not in relevant:
                 continue  # no rule anchors on it and no rule counts it as a peer
-            self._process(Node(ev.id, ev.type, ev.domain, ev.ts))
+            self._process(Node(ev.id, ev.type, ev.domain, ev.ts, (), ev.props))
             while queue:
                 self._process(queue.popleft())
         return PartitionResult(name, len(events), tuple(self.derived), tuple(self.matches))
@@ -216,7 +247,9 @@ class _Partition:
                 children.append(c)
         for c in children:
             self._consume(c)
-        node = self._new_derived(cr.derive_type, cr.derive_domain, max(c.ts for c in children), children, cr.props)
+        node = self._new_derived(
+            cr.derive_type, cr.derive_domain, max(c.ts for c in children), children, cr.props
+        )
         self._record(node, cr.rule.id, "rule", anchor.id)
         self.queue.append(node)
         watchers = self.watchers_by_type.get(node.type)
@@ -227,9 +260,8 @@ class _Partition:
     def _new_derived(
         self, dtype: str, domain: str | None, ts: int, children: list[Node], props: dict[str, Any]
     ) -> Node:
-        children.sort(key=lambda c: c.id)
-        ids = [c.id for c in children]
-        nid = content_id([dtype, domain, format_timestamp(ts), ids])
+        children.sort(key=_node_id)
+        nid = derived_id(dtype, domain, ts, [c.id for c in children])
         return Node(nid, dtype, domain, ts, tuple(children), props)
 
     def _record(self, node: Node, rule: str, kind: str, anchor: str | None) -> None:

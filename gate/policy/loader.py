@@ -78,8 +78,9 @@ def parse_policy(data: bytes, name: str) -> Policy:
 
     if not isinstance(obj, dict):
         raise PolicyError(f"{name}:1: a policy must be a YAML mapping")
-    if "True" in lines or True in obj:
-        raise fail(("True",), "a bare `on:` key is read by YAML 1.1 as the boolean true; rules use `anchors:`")
+    for path in lines:
+        if path and path[-1] in ("on", "On", "ON"):  # YAML 1.1 reads a bare `on` key as the boolean true
+            raise fail(path, "a bare `on:` key is read by YAML 1.1 as the boolean true; rules use `anchors:`")
     _schema_check(obj, fail)
     return _compile(obj, data, name, fail)
 
@@ -111,7 +112,11 @@ def _schema_check(obj: dict[str, Any], fail: Any) -> None:
             raise fail((*path, extra[0]), f"unknown key ({more})")
     if err.validator == "required":
         raise fail(path, err.message.replace("is a required property", "is required"))
-    if err.validator == "oneOf" and isinstance(err.instance, dict) and {"at_least", "exactly"} <= set(err.instance):
+    if (
+        err.validator == "oneOf"
+        and isinstance(err.instance, dict)
+        and {"at_least", "exactly"} <= set(err.instance)
+    ):
         raise fail(path, "give either at_least or exactly, not both")
     if err.validator == "oneOf" and isinstance(err.instance, dict) and "peers" in err.instance:
         raise fail(path, "a peer term needs at_least or exactly")
@@ -193,7 +198,11 @@ def _compile(obj: dict[str, Any], data: bytes, name: str, fail: Any) -> Policy:
         for j, rq in enumerate(c["requires"]):
             if rq["pattern"] not in pattern_ids:
                 hint = difflib.get_close_matches(rq["pattern"], sorted(pattern_ids), n=1)
-                more = f"did you mean {hint[0]!r}?" if hint else f"patterns: {', '.join(sorted(pattern_ids)) or 'none'}"
+                more = (
+                    f"did you mean {hint[0]!r}?"
+                    if hint
+                    else f"patterns: {', '.join(sorted(pattern_ids)) or 'none'}"
+                )
                 raise fail((*p, "requires", j, "pattern"), f"unknown pattern {rq['pattern']!r} ({more})")
             reqs.append(Requirement(rq["pattern"], rq["min_occurrences"]))
         compositions.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 DEFAULT_BLOCKING = ("release_gate_triggered", "governance_action_required")
 
@@ -29,7 +29,7 @@ class AllOf:
     terms: tuple[Condition, ...]
 
 
-Condition = Union[PeerTerm, AnyOf, AllOf]
+Condition = PeerTerm | AnyOf | AllOf
 
 
 @dataclass(frozen=True, slots=True)
