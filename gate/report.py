@@ -40,13 +40,16 @@ def policy_section(policy: Policy) -> dict[str, Any]:
             for r in policy.rules
         },
         "patterns": {
-            p.id: {"watch": list(p.watch), "depth": p.depth, "min_count": p.min_count} for p in policy.patterns
+            p.id: {"watch": list(p.watch), "depth": p.depth, "min_count": p.min_count}
+            for p in policy.patterns
         },
         "compositions": {
             c.id: {
                 "derives": c.derive.type,
                 "within": c.within_text,
-                "requires": [{"pattern": r.pattern, "min_occurrences": r.min_occurrences} for r in c.requires],
+                "requires": [
+                    {"pattern": r.pattern, "min_occurrences": r.min_occurrences} for r in c.requires
+                ],
             }
             for c in policy.compositions
         },
@@ -72,7 +75,14 @@ def build_report(
     *,
     messages: Iterable[Mapping[str, Any]] = (),
     extra: Mapping[str, Any] | None = None,
+    window: Mapping[str, Any] | None = None,
+    waivers: Mapping[str, Any] | None = None,
+    request: Mapping[str, Any] | None = None,
+    refs: Iterable[str] | None = None,
 ) -> dict[str, Any]:
+    """`window` (history scoping) goes under `inputs.window`; `waivers` (gate.waivers.WaiverJudge.section)
+    and `request` (the policy reference and waivers path the run used) are top-level keys; `refs` (the
+    event references as given, secrets masked) go under `sources.refs`, with the other location data."""
     partitions = []
     referenced: set[str] = set()
     for p in evaluation.partitions:
@@ -123,7 +133,7 @@ def build_report(
         }
         for i, e in sorted(by_id.items())
     }
-    origins = {i: [_origin(o) for o in inputs.origins.get(i, [])] for i in sorted(by_id)}
+    origins = {i: [_origin(o) for o in inputs.origins_of(i)] for i in sorted(by_id)}
     known = policy.types
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -146,7 +156,7 @@ def build_report(
             "fail_on": list(verdict.fail_on),
             "as_of": verdict.as_of,
             "blocking": [conclusion_dict(c) for c in verdict.blocking],
-            "warnings": [conclusion_dict(c) for c in verdict.warnings],
+            "warnings": [_warning_dict(verdict, i, c) for i, c in enumerate(verdict.warnings)],
             "waived": [{**conclusion_dict(c), "waiver": dict(w)} for c, w in verdict.waived],
             "notes": [dict(n) for n in verdict.notes],
         },
@@ -159,9 +169,28 @@ def build_report(
         "messages": [dict(m) for m in messages],
         "origins": origins,
     }
+    if window is not None:
+        report["inputs"]["window"] = dict(window)
+    if waivers is not None:
+        report["waivers"] = dict(waivers)
+    if request is not None:
+        report["request"] = dict(request)
+    if refs is not None:
+        report["sources"]["refs"] = list(refs)
     if extra:
         report.update(extra)
     return report
+
+
+def _warning_dict(verdict: Verdict, i: int, c: Conclusion) -> dict[str, Any]:
+    """A warning with its distance to the gate (`missing` steps, `reached` types; see gate.levels)."""
+    out = conclusion_dict(c)
+    if i < len(verdict.levels):
+        lv = verdict.levels[i]
+        out["missing"] = [dict(s) for s in lv["missing"]]
+        out["reached"] = list(lv["reached"])
+        out["approaching"] = lv["summary"]
+    return out
 
 
 def _origin(o: Origin) -> dict[str, Any]:
@@ -169,5 +198,9 @@ def _origin(o: Origin) -> dict[str, Any]:
 
 
 def dumps(report: Mapping[str, Any]) -> str:
-    """The canonical serialisation: sorted keys, one-space indent, UTF-8 text, trailing newline."""
-    return json.dumps(report, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    """The canonical serialisation: sorted keys, compact separators, UTF-8 text, trailing newline.
+    Compact because the C encoder is used only without indent: pretty-printing a large report
+    costs ten times more. Pipe through `jq .` or `python -m json.tool` to read it."""
+    return (
+        json.dumps(report, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
+    )

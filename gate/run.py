@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
 from gate.engine import Evaluation, PartitionResult, evaluate_partition, partition_events
 from gate.errors import InputError, UsageError
-from gate.model import Origin
+from gate.model import Event, Origin
 from gate.policy import DEFAULT_POLICY, Policy, load_policy
+from gate.redact import redact
 from gate.report import build_report
 from gate.sources import SourceContext, resolve
 from gate.sources.base import Limits
 from gate.sources.events import EventCollector, Inputs, suggest_type
+from gate.timefmt import NS, TimeFormatError, date_start_ns, format_timestamp, parse_duration, parse_timestamp
 from gate.verdict import Verdict, decide
+from gate.waivers import WaiverJudge, load_waivers, parse_date
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class CheckRequest:
     policy: str = DEFAULT_POLICY
     waivers: str | None = None
     as_of: str | None = None  # YYYY-MM-DD; default: today in UTC
+    since: str | None = None  # RFC 3339, YYYY-MM-DD, or a duration before the end of the as-of day
+    until: str | None = None
     fail_on: tuple[str, ...] = ()
     warn_only: bool = False
     strict: bool = False
@@ -61,9 +66,7 @@ def today_utc() -> str:
 def read_inputs(request: CheckRequest, policy: Policy) -> Inputs:
     if not request.events and not request.extra_records:
         raise UsageError("no evidence given: name at least one events file, directory, glob, URL or artifact")
-    ctx = SourceContext(
-        offline=request.offline, env=request.env, limits=request.limits, stdin=request.stdin
-    )
+    ctx = SourceContext(offline=request.offline, env=request.env, limits=request.limits, stdin=request.stdin)
     collector = EventCollector(policy.types)
     for ref in request.events:
         for doc in resolve(ref, ctx).documents():
@@ -80,8 +83,11 @@ def input_messages(inputs: Inputs, policy: Policy, strict: bool) -> list[dict[st
     if inputs.unknown_types:
         for e in inputs.events:
             if e.type in inputs.unknown_types:
-                o = min(inputs.origins[e.id], key=lambda o: (o.file, o.line or 0))
-                if e.type not in first or (o.file, o.line or 0) < (first[e.type].file, first[e.type].line or 0):
+                o = min(inputs.origins_of(e.id), key=lambda o: (o.file, o.line or 0))
+                if e.type not in first or (o.file, o.line or 0) < (
+                    first[e.type].file,
+                    first[e.type].line or 0,
+                ):
                     first[e.type] = o
     for t, n in inputs.unknown_types.items():
         hint = suggest_type(t, policy.types)
@@ -90,22 +96,26 @@ def input_messages(inputs: Inputs, policy: Policy, strict: bool) -> list[dict[st
         o = first[t]
         if strict:
             raise InputError(f"{o}: type: {text} (--strict)")
-        messages.append({"level": "warning", "code": "unknown-type", "text": text, "file": o.file, "line": o.line})
+        messages.append(
+            {"level": "warning", "code": "unknown-type", "text": text, "file": o.file, "line": o.line}
+        )
     for name, reason in inputs.skipped:
-        messages.append({"level": "notice", "code": "skipped", "text": f"skipped: {reason}", "file": name, "line": None})
+        messages.append(
+            {"level": "notice", "code": "skipped", "text": f"skipped: {reason}", "file": name, "line": None}
+        )
     return messages
 
 
-def evaluate_partitions(
-    policy: Policy, inputs: Inputs, lineages: tuple[str, ...], jobs: int
-) -> Evaluation:
+def evaluate_partitions(policy: Policy, inputs: Inputs, lineages: tuple[str, ...], jobs: int) -> Evaluation:
     parts = partition_events(inputs.events)
     if lineages:
         known = {n for n, _ in parts}
         missing = [name for name in lineages if name not in known]
         if missing:
             have = ", ".join(sorted(n for n in known if n is not None)) or "none"
-            raise UsageError(f"--lineage {missing[0]!r}: no event carries this lineage (lineages present: {have})")
+            raise UsageError(
+                f"--lineage {missing[0]!r}: no event carries this lineage (lineages present: {have})"
+            )
         parts = [(n, evs) for n, evs in parts if n in lineages]
     results: list[PartitionResult]
     if jobs > 1 and len(parts) > 1:
@@ -117,20 +127,90 @@ def evaluate_partitions(
     return Evaluation(partitions=tuple(results), lineages=tuple(n for n, _ in parts if n is not None))
 
 
+def check_date(text: str, option: str) -> str:
+    try:
+        parse_date(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: not a date; write YYYY-MM-DD") from None
+    return text
+
+
+@dataclass(frozen=True)
+class Window:
+    """History scoping: leaf events with since <= timestamp <= until (ns, both inclusive) are considered."""
+
+    since: int | None = None
+    until: int | None = None
+    since_arg: str | None = None
+    until_arg: str | None = None
+
+    def contains(self, e: Event) -> bool:
+        return (self.since is None or e.ts >= self.since) and (self.until is None or e.ts <= self.until)
+
+
+def _bound(text: str, option: str, as_of: str, upper: bool) -> int:
+    """RFC 3339 instant; a date (since: its first instant, until: its last); or a duration counted back
+    from the end of the as-of day (`--since 30d` = the 30 days up to and including the as-of date)."""
+    text = text.strip()
+    end_of_as_of = date_start_ns(as_of) + 86400 * NS
+    if text and text[-1] in "smhdw" and text[:-1].isdigit():
+        return end_of_as_of - parse_duration(text) - (1 if upper else 0)
+    if len(text) == 10:
+        check_date(text, option)
+        start = date_start_ns(text)
+        return start + 86400 * NS - 1 if upper else start
+    try:
+        return parse_timestamp(text)
+    except TimeFormatError as e:
+        raise UsageError(
+            f"{option}: {e}; give an RFC 3339 timestamp, a date (YYYY-MM-DD) "
+            "or a duration before the end of the --as-of day (e.g. 30d)"
+        ) from None
+
+
+def resolve_window(since: str | None, until: str | None, as_of: str) -> Window:
+    lo = _bound(since, "--since", as_of, upper=False) if since else None
+    hi = _bound(until, "--until", as_of, upper=True) if until else None
+    if lo is not None and hi is not None and lo > hi:
+        raise UsageError(
+            f"--since {since} ({format_timestamp(lo)}) is after --until {until} ({format_timestamp(hi)}): "
+            "no evidence would be considered"
+        )
+    return Window(lo, hi, since, until)
+
+
+def window_section(window: Window, lineages: tuple[str, ...], considered: int, total: int) -> dict[str, Any]:
+    return {
+        "since": format_timestamp(window.since) if window.since is not None else None,
+        "until": format_timestamp(window.until) if window.until is not None else None,
+        "since_arg": window.since_arg,
+        "until_arg": window.until_arg,
+        "lineages": list(lineages),
+        "considered": considered,
+        "excluded": total - considered,
+    }
+
+
 def check(request: CheckRequest) -> CheckResult:
     """Run the gate once. Raises GateError (with its exit code) when the evidence cannot be used."""
     policy = load_policy(request.policy)
     unknown_fail_on = [t for t in request.fail_on if t not in policy.types]
     if unknown_fail_on:
         raise UsageError(f"--fail-on {unknown_fail_on[0]!r}: not a type of policy {policy.name}")
-    as_of = request.as_of or today_utc()
+    as_of = check_date(request.as_of, "--as-of") if request.as_of else today_utc()
+    window = resolve_window(request.since, request.until, as_of)
+    waiver_file = load_waivers(request.waivers, policy) if request.waivers else None
     inputs = read_inputs(request, policy)
     messages = input_messages(inputs, policy, request.strict)
     messages.extend(dict(m) for m in request.extra_messages)
-    evaluation = evaluate_partitions(policy, inputs, request.lineages, request.jobs)
+    scoped = inputs
+    if window.since is not None or window.until is not None:
+        # Scoping filters leaf events after reading (so the input digest covers everything read).
+        scoped = replace(inputs, events=[e for e in inputs.events if window.contains(e)])
+    evaluation = evaluate_partitions(policy, scoped, request.lineages, request.jobs)
     in_scope = {p.partition for p in evaluation.partitions}
-    leaves = [e for e in inputs.events if e.lineage is None or e.lineage in in_scope]
-    waiver_for = None
+    leaves = [e for e in scoped.events if e.lineage is None or e.lineage in in_scope]
+    waiver_for = WaiverJudge(waiver_file, as_of)
     verdict = decide(
         policy,
         evaluation,
@@ -140,7 +220,20 @@ def check(request: CheckRequest) -> CheckResult:
         warn_only=request.warn_only,
         waiver_for=waiver_for,
     )
-    report = build_report(policy, inputs, evaluation, verdict, messages=messages)
+    if request.strict:
+        waiver_for.check_strict()
+    verdict = replace(verdict, notes=(*verdict.notes, *waiver_for.notes()))
+    report = build_report(
+        policy,
+        inputs,
+        evaluation,
+        verdict,
+        messages=messages,
+        window=window_section(window, request.lineages, len(scoped.events), len(inputs.events)),
+        waivers=waiver_for.section(),
+        request={"policy": request.policy, "waivers": request.waivers},
+        refs=[redact(r) for r in request.events],
+    )
     return CheckResult(report, verdict.exit_code, policy, evaluation, inputs, verdict)
 
 

@@ -37,6 +37,8 @@ class Verdict:
     warnings: tuple[Conclusion, ...]
     waived: tuple[tuple[Conclusion, Mapping[str, Any]], ...] = ()
     notes: tuple[Mapping[str, Any], ...] = field(default=())
+    # One entry per warning (same order): how far it is from the gate (gate.levels.analyse).
+    levels: tuple[Mapping[str, Any], ...] = field(default=())
 
     @property
     def exit_code(self) -> int:
@@ -50,7 +52,9 @@ def evidence_index(evaluation: Evaluation) -> dict[tuple[str | None, str], Deriv
     return {(p.partition, d.id): d for p in evaluation.partitions for d in p.derived}
 
 
-def leaf_evidence(index: Mapping[tuple[str | None, str], Derived], partition: str | None, root: str) -> tuple[str, ...]:
+def leaf_evidence(
+    index: Mapping[tuple[str | None, str], Derived], partition: str | None, root: str
+) -> tuple[str, ...]:
     """Sorted leaf ids below a derived event (iterative: deep hierarchies do not hit the recursion limit)."""
     leaves: set[str] = set()
     seen: set[str] = set()
@@ -68,16 +72,18 @@ def leaf_evidence(index: Mapping[tuple[str | None, str], Derived], partition: st
     return tuple(sorted(leaves))
 
 
-def conclusions_of(
-    types: Iterable[str], evaluation: Evaluation, leaves: Iterable[Event]
-) -> list[Conclusion]:
+def conclusions_of(types: Iterable[str], evaluation: Evaluation, leaves: Iterable[Event]) -> list[Conclusion]:
     wanted = set(types)
     index = evidence_index(evaluation)
     out = []
     for p in evaluation.partitions:
         for d in p.derived:
             if d.type in wanted:
-                out.append(Conclusion(d.id, d.type, p.partition, d.ts, False, leaf_evidence(index, p.partition, d.id)))
+                out.append(
+                    Conclusion(
+                        d.id, d.type, p.partition, d.ts, False, leaf_evidence(index, p.partition, d.id)
+                    )
+                )
     for e in leaves:
         if e.type in wanted:
             out.append(Conclusion(e.id, e.type, e.lineage, e.ts, True, (e.id,)))
@@ -108,6 +114,9 @@ def decide(
         else:
             waived.append((c, w))
     warnings = conclusions_of(warning_types, evaluation, leaves)
+    from gate.levels import analyse  # gate.levels reads Conclusion from this module
+
+    levels = analyse(policy, evaluation, warnings, blocking_types)
     would_block = bool(blocking)
     return Verdict(
         status="blocked" if would_block and not warn_only else "pass",
@@ -118,4 +127,5 @@ def decide(
         blocking=tuple(blocking),
         warnings=tuple(warnings),
         waived=tuple(waived),
+        levels=levels,
     )

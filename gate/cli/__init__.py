@@ -5,6 +5,7 @@ from gate.cli.app import main
 # Each import attaches its commands to `main`; adding a command group = one module + one line.
 from gate.cli import check as _check  # noqa: E402,F401
 from gate.cli import policy as _policy  # noqa: E402,F401
+from gate.cli import waive as _waive  # noqa: E402,F401
 from gate.cli import events as _events  # noqa: E402,F401
 
 __all__ = ["main"]

@@ -23,6 +23,8 @@ def build_request(events: tuple[str, ...], **opts: Any) -> CheckRequest:
         policy=opts["policy"],
         waivers=opts.get("waivers"),
         as_of=opts.get("as_of"),
+        since=opts.get("since"),
+        until=opts.get("until"),
         fail_on=tuple(opts.get("fail_on") or ()),
         warn_only=bool(opts.get("warn_only")),
         strict=bool(opts.get("strict")),
@@ -46,9 +48,18 @@ def write_output(text: str, output: str | None) -> None:
 
 @main.command("check")
 @evidence_options
-@click.option("--format", "-f", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
-              help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout."
+)
 @handle_errors
 def check_cmd(events: tuple[str, ...], fmt: str, output: str | None, **opts: Any) -> None:
     """Evaluate EVENTS (files, directories, globs, `-` for stdin, URLs, artifacts) against the policy.

@@ -56,18 +56,49 @@ def evidence_options(fn: F) -> F:
     decorators = [
         click.argument("events", nargs=-1, metavar="[EVENTS]..."),
         click.option(
-            "--policy", "-p", default=DEFAULT_POLICY, show_default=True,
+            "--policy",
+            "-p",
+            default=DEFAULT_POLICY,
+            show_default=True,
             help="Built-in policy name (see `policy list`) or path to a policy YAML file.",
         ),
         click.option("--waivers", "-w", type=click.Path(dir_okay=False), help="Waivers YAML file."),
-        click.option("--as-of", metavar="YYYY-MM-DD", help="Date used to judge waiver expiry (default: today, UTC)."),
-        click.option("--fail-on", multiple=True, metavar="TYPE", help="Also block on this type (repeatable)."),
+        click.option(
+            "--as-of", metavar="YYYY-MM-DD", help="Date used to judge waiver expiry (default: today, UTC)."
+        ),
+        click.option(
+            "--fail-on", multiple=True, metavar="TYPE", help="Also block on this type (repeatable)."
+        ),
         click.option("--warn-only", is_flag=True, help="Report, but exit 0 even when the gate would block."),
         click.option("--strict", is_flag=True, help="Unknown event types (and unused waivers) are errors."),
-        click.option("--lineage", "lineages", multiple=True, metavar="NAME", help="Evaluate only this lineage (repeatable)."),
+        click.option(
+            "--lineage",
+            "lineages",
+            multiple=True,
+            metavar="NAME",
+            help="Evaluate only this lineage (repeatable).",
+        ),
+        click.option(
+            "--since",
+            metavar="WHEN",
+            help="Consider only leaf events at or after WHEN: RFC 3339, YYYY-MM-DD, or a duration before "
+            "the end of the --as-of day (30d). Clipping history can hide older evidence.",
+        ),
+        click.option(
+            "--until",
+            metavar="WHEN",
+            help="Consider only leaf events at or before WHEN (a date: through its end; a duration: "
+            "counted back from the end of the --as-of day).",
+        ),
         click.option("--offline", is_flag=True, help="Refuse every network source."),
-        click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
-                     help="Evaluate lineage partitions in parallel processes."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(1, 64),
+            default=1,
+            show_default=True,
+            help="Evaluate lineage partitions in parallel processes.",
+        ),
     ]
     for d in reversed(decorators):
         fn = d(fn)

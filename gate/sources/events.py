@@ -15,43 +15,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from gate.errors import InputError
 from gate.model import Event, Origin, canonical_json, content_id
 from gate.sources.base import RawDocument
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
+from gate.yamlutil import YamlLoadError, load_with_lines
 
 TYPE_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 FIELDS = frozenset({"type", "timestamp", "id", "domain", "lineage", "props"})
 MAX_ID_LENGTH = 512
 BOM = b"\xef\xbb\xbf"
-
-
-class _EventYamlLoader(yaml.SafeLoader):
-    """Safe YAML without implicit timestamps (they must stay strings) and without aliases."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                "while reading events", None, "YAML aliases are not allowed in event files", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
-_EventYamlLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
+_EMPTY: dict[str, Any] = {}
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise ValueError(f"duplicate key {k!r}")
+            seen.add(k)
     return out
 
 
@@ -67,12 +51,18 @@ class Inputs:
     """The validated leaf events of a whole run, with what the report says about reading them."""
 
     events: list[Event]
-    origins: dict[str, list[Origin]]
+    origins: dict[str, Origin | list[Origin]]  # a plain Origin for an id read once (the common case)
     documents: int = 0
     records: int = 0
     merged_duplicates: int = 0
     unknown_types: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def origins_of(self, event_id: str) -> list[Origin]:
+        o = self.origins.get(event_id)
+        if o is None:
+            return []
+        return list(o) if isinstance(o, list) else [o]
 
     def digest(self) -> str:
         """sha256 over the canonical events in canonical order: independent of files and their order."""
@@ -90,7 +80,7 @@ class EventCollector:
     def __init__(self, types: Mapping[str, str]) -> None:
         self.types = types
         self._by_id: dict[str, Event] = {}
-        self._origins: dict[str, list[Origin]] = {}
+        self._origins: dict[str, Origin | list[Origin]] = {}  # a list only once an id is seen twice
         self._ok_types: set[str] = set()
         self.documents = 0
         self.records = 0
@@ -127,20 +117,34 @@ class EventCollector:
             raise InputError(f"{doc.name}: unknown event document kind {kind!r}")
 
     def _add_jsonl(self, name: str, stream: Iterable[bytes]) -> None:
-        loads = json.loads
+        scan = _JSON.scan_once  # the C scanner: no per-line regex work, duplicate keys and NaN refused
         add = self.add_record
         for lineno, raw in enumerate(stream, 1):
-            if lineno == 1 and raw.startswith(BOM):
-                raw = raw[len(BOM) :]
-            if not raw.strip():
-                continue
             try:
-                obj = loads(raw)
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise InputError(f"{name}:{lineno}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
-            except (json.JSONDecodeError, RecursionError) as e:
-                raise InputError(f"{name}:{lineno}: not valid JSON: {_json_reason(e)}") from None
+            try:
+                obj, end = scan(text, 0)
+            except StopIteration:  # leading whitespace, a BOM, a blank line, or not JSON at all
+                stripped = text.strip().lstrip("\ufeff") if lineno == 1 else text.strip()
+                if not stripped:
+                    continue
+                obj = self._decode_line(name, lineno, stripped)
+            except (ValueError, RecursionError):
+                self._decode_line(name, lineno, text.rstrip("\r\n"))  # raises, with a column on this line
+                raise  # pragma: no cover - the decoder and the scanner agree on what is invalid
+            else:
+                if end != len(text) and not text[end:].isspace():
+                    self._decode_line(name, lineno, text)  # raises with the decoder's own message
             add(obj, Origin(name, lineno))
+
+    @staticmethod
+    def _decode_line(name: str, lineno: int, text: str) -> Any:
+        try:
+            return _JSON.decode(text)
+        except (ValueError, RecursionError) as e:
+            raise InputError(f"{name}:{lineno}: not valid JSON: {_json_reason(e)}") from None
 
     def _add_json(self, name: str, data: bytes) -> None:
         try:
@@ -172,7 +176,9 @@ class EventCollector:
             try:
                 obj, end = _JSON.raw_decode(text, i)
             except (json.JSONDecodeError, ValueError, RecursionError) as e:
-                raise InputError(f"{name}:{_line_of(text, e, i)}: not valid JSON: {_json_reason(e)}") from None
+                raise InputError(
+                    f"{name}:{_line_of(text, e, i)}: not valid JSON: {_json_reason(e)}"
+                ) from None
             line += text.count("\n", pos, i)
             pos = i
             self.add_record(obj, Origin(name, line))
@@ -190,84 +196,80 @@ class EventCollector:
 
     def _add_yaml(self, name: str, data: bytes) -> None:
         try:
-            loader = _EventYamlLoader(data)
-            try:
-                root = loader.get_single_node()
-                if root is None:
-                    return
-                if not isinstance(root, yaml.SequenceNode):
-                    raise InputError(f"{name}:{root.start_mark.line + 1}: expected a YAML list of events")
-                items = [(loader.construct_object(n, deep=True), n.start_mark.line + 1) for n in root.value]
-            finally:
-                loader.dispose()
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            line = mark.line + 1 if mark is not None else 1
-            raise InputError(f"{name}:{line}: not valid YAML: {e.problem or e.context}") from None
-        except yaml.YAMLError as e:
-            raise InputError(f"{name}: not valid YAML: {e}") from None
-        except RecursionError:
-            raise InputError(f"{name}: YAML nested too deeply") from None
-        for obj, line in items:
-            self.add_record(obj, Origin(name, line))
+            obj, lines = load_with_lines(data)
+        except YamlLoadError as e:
+            raise InputError(f"{name}:{e.line}: {e.message}") from None
+        if obj is None:
+            return
+        if not isinstance(obj, list):
+            raise InputError(f"{name}:1: expected a YAML list of events")
+        for i, item in enumerate(obj):
+            self.add_record(item, Origin(name, lines.get((i,), 1)))
 
     # -- records -----------------------------------------------------------------------------------
     def add_record(self, obj: Any, origin: Origin) -> None:
         """Validate one event object and merge it into the collection."""
         self.records += 1
         event = self._validate(obj, origin)
-        prior = self._by_id.get(event.id)
+        eid = event.id
+        prior = self._by_id.get(eid)
         if prior is None:
-            self._by_id[event.id] = event
-            self._origins[event.id] = [origin]
+            self._by_id[eid] = event
+            self._origins[eid] = origin
             return
-        if prior.canonical() != event.canonical():
-            first = self._origins[event.id][0]
+        if prior != event and prior.canonical() != event.canonical():
+            first = self._origins[eid]
+            first = first[0] if isinstance(first, list) else first
             raise InputError(
-                f"{origin}: id: {event.id!r} is also used at {first} with different content "
+                f"{origin}: id: {eid!r} is also used at {first} with different content "
                 "(the same id must always carry the same event)"
             )
         self.merged += 1
-        self._origins[event.id].append(origin)
+        seen = self._origins[eid]
+        if isinstance(seen, list):
+            seen.append(origin)
+        else:
+            self._origins[eid] = [seen, origin]
 
     def _validate(self, obj: Any, origin: Origin) -> Event:
-        if not isinstance(obj, dict):
+        if type(obj) is not dict:
             raise InputError(f"{origin}: an event must be a JSON object, got {_kind(obj)}")
-        extra = obj.keys() - FIELDS
-        if extra:
-            k = sorted(extra)[0]
+        if not FIELDS.issuperset(obj):
+            k = sorted(obj.keys() - FIELDS)[0]
             hint = difflib.get_close_matches(k, sorted(FIELDS), n=1)
             did = f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(sorted(FIELDS))})"
             raise InputError(f"{origin}: {k}: unknown field{did}")
-        etype = obj.get("type")
+        get = obj.get
+        etype = get("type")
         if etype not in self._ok_types:
             if etype is None:
                 raise InputError(f"{origin}: type: required field is missing")
             if not isinstance(etype, str) or not TYPE_RE.match(etype):
                 raise InputError(f"{origin}: type: {etype!r} is not a snake_case type name")
             self._ok_types.add(etype)
-        if "timestamp" not in obj:
+        stamp = get("timestamp")
+        if stamp is None:
             raise InputError(f"{origin}: timestamp: required field is missing")
         try:
-            ts = parse_timestamp(obj["timestamp"])
+            ts = parse_timestamp(stamp)
         except TimeFormatError as e:
             raise InputError(f"{origin}: timestamp: {e}") from None
-        domain = obj.get("domain")
+        domain = get("domain")
         if domain is None:
             domain = self.types.get(etype)
-        elif not isinstance(domain, str) or not domain:
+        elif type(domain) is not str or not domain:
             raise InputError(f"{origin}: domain: must be a non-empty string, got {domain!r}")
-        lineage = obj.get("lineage")
-        if lineage is not None and (not isinstance(lineage, str) or not lineage):
+        lineage = get("lineage")
+        if lineage is not None and (type(lineage) is not str or not lineage):
             raise InputError(f"{origin}: lineage: must be a non-empty string or null, got {lineage!r}")
-        props = obj.get("props")
+        props = get("props")
         if props is None:
-            props = {}
-        elif not isinstance(props, dict):
+            props = _EMPTY
+        elif type(props) is not dict:
             raise InputError(f"{origin}: props: must be an object, got {_kind(props)}")
         if etype not in self.types:
             self.unknown[etype] = self.unknown.get(etype, 0) + 1
-        eid = obj.get("id")
+        eid = get("id")
         if eid is None:
             eid = content_id(
                 {
@@ -278,8 +280,10 @@ class EventCollector:
                     "timestamp": format_timestamp(ts),
                 }
             )
-        elif not isinstance(eid, str) or not eid or len(eid) > MAX_ID_LENGTH:
-            raise InputError(f"{origin}: id: must be a non-empty string of at most {MAX_ID_LENGTH} characters")
+        elif type(eid) is not str or not eid or len(eid) > MAX_ID_LENGTH:
+            raise InputError(
+                f"{origin}: id: must be a non-empty string of at most {MAX_ID_LENGTH} characters"
+            )
         return Event(eid, etype, ts, domain, lineage, props)
 
     def finish(self) -> Inputs:
