@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gate.reporters import json_report, text
+from gate.reporters import comment, github, json_report, markdown, text
 
 Reporter = Callable[[dict[str, Any]], str]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_report.render,
+    "github": github.render,
+    "markdown": markdown.render,
+    "comment": comment.render,
 }
