@@ -41,6 +41,17 @@ INPUTS: dict[str, str] = {
     "until": "CheckRequest.until",
     "jobs": "CheckRequest.jobs",
     "offline": "CheckRequest.offline",
+    "allow-http": "CheckRequest.allow_http",
+    "eval": "CheckRequest.evals",
+    "eval-baseline": "CheckRequest.evals",
+    "spec": "CheckRequest.evals",
+    "eval-format": "CheckRequest.evals",
+    "abs-tol": "CheckRequest.evals",
+    "rel-tol": "CheckRequest.evals",
+    "z": "CheckRequest.evals",
+    "eval-lineage": "CheckRequest.evals",
+    "eval-run": "CheckRequest.evals",
+    "eval-timestamp": "CheckRequest.evals",
     "comment": "ActionOptions.comment",
     "check-run": "ActionOptions.check_run",
     "github-token": "ActionOptions.token",
@@ -90,6 +101,20 @@ def get_int(env: Mapping[str, str], name: str, default: int, *, low: int, high: 
     return int(raw)
 
 
+def get_float(env: Mapping[str, str], name: str, default: float) -> float:
+    """A non-negative number input."""
+    raw = get_input(env, name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise UsageError(f"input '{name}': expected a number >= 0, got {raw!r}")
+    return value
+
+
 def get_lines(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     """One value per line; blank lines and lines starting with '#' are ignored."""
     lines = (line.strip() for line in get_input(env, name).splitlines())
@@ -114,11 +139,11 @@ def _workspace_relative(path: str, workspace: str | None) -> str:
 
 def parse_inputs(env: Mapping[str, str]) -> tuple[Any, ActionOptions]:
     """Map the action's inputs onto a `gate.run.CheckRequest` and the action's own options."""
-    from gate.run import CheckRequest
+    from gate.run import CheckRequest, eval_inputs
 
     workspace = env.get("GITHUB_WORKSPACE")
     events = tuple(_workspace_relative(p, workspace) for p in get_lines(env, "events"))
-    if not events:
+    if not events and not get_lines(env, "eval"):
         raise UsageError("input 'events' is required: paths, globs or URLs of event files, one per line")
     token = get_input(env, "github-token") or None
     check_env = dict(env)
@@ -137,6 +162,23 @@ def parse_inputs(env: Mapping[str, str]) -> tuple[Any, ActionOptions]:
         strict=get_bool(env, "strict", False),
         lineages=get_list(env, "lineage"),
         offline=get_bool(env, "offline", False),
+        allow_http=get_bool(env, "allow-http", False),
+        evals=eval_inputs(
+            {
+                "evals": tuple(_workspace_relative(p, workspace) for p in get_lines(env, "eval")),
+                "eval_baselines": tuple(
+                    _workspace_relative(p, workspace) for p in get_lines(env, "eval-baseline")
+                ),
+                "spec": _workspace_relative(get_input(env, "spec"), workspace) or None,
+                "eval_format": get_input(env, "eval-format") or "auto",
+                "abs_tol": get_float(env, "abs-tol", 0.0),
+                "rel_tol": get_float(env, "rel-tol", 0.0),
+                "z": get_float(env, "z", 1.96),
+                "eval_lineage": get_input(env, "eval-lineage") or None,
+                "eval_run": get_input(env, "eval-run") or None,
+                "eval_timestamp": get_input(env, "eval-timestamp") or None,
+            }
+        ),
         env=check_env,
     )
     options = ActionOptions(

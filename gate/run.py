@@ -14,16 +14,62 @@ from typing import Any, BinaryIO
 
 from gate.engine import Evaluation, PartitionResult, evaluate_partition, partition_events
 from gate.errors import InputError, UsageError
+from gate.http import HttpClient
 from gate.model import Event, Origin
 from gate.policy import DEFAULT_POLICY, Policy, load_policy
 from gate.redact import redact
 from gate.report import build_report
-from gate.sources import SourceContext, resolve
+from gate.sources import SourceContext, resolve, scheme_of
 from gate.sources.base import Limits
+from gate.sources.evals import eval_events
+from gate.sources.evals.compare import CompareOptions
 from gate.sources.events import EventCollector, Inputs, suggest_type
 from gate.timefmt import NS, TimeFormatError, date_start_ns, format_timestamp, parse_duration, parse_timestamp
 from gate.verdict import Verdict, decide
 from gate.waivers import WaiverJudge, load_waivers, parse_date
+
+
+@dataclass(frozen=True)
+class EvalInput:
+    """An eval result file (and optional baseline and spec contract) turned into events at read time."""
+
+    current: str
+    baseline: str | None = None
+    spec: str | None = None
+    fmt: str = "auto"
+    lineage: str | None = None
+    run: str | None = None
+    timestamp: str | None = None
+    abs_tol: float = 0.0
+    rel_tol: float = 0.0
+    z: float | None = 1.96
+
+
+def eval_inputs(opts: Mapping[str, Any]) -> tuple[EvalInput, ...]:
+    """EvalInputs from option values (CLI and Action alike): --eval i pairs with --eval-baseline i."""
+    currents = tuple(opts.get("evals") or ())
+    baselines = tuple(opts.get("eval_baselines") or ())
+    if baselines and len(baselines) != len(currents):
+        raise UsageError(
+            f"--eval-baseline: give one per --eval ({len(currents)} --eval, {len(baselines)} baselines)"
+        )
+    if not currents and (opts.get("spec") or baselines):
+        raise UsageError("--spec and --eval-baseline need an --eval result file")
+    return tuple(
+        EvalInput(
+            current=c,
+            baseline=baselines[i] if baselines else None,
+            spec=opts.get("spec"),
+            fmt=opts.get("eval_format") or "auto",
+            lineage=opts.get("eval_lineage"),
+            run=opts.get("eval_run"),
+            timestamp=opts.get("eval_timestamp"),
+            abs_tol=opts.get("abs_tol") or 0.0,
+            rel_tol=opts.get("rel_tol") or 0.0,
+            z=opts.get("z"),
+        )
+        for i, c in enumerate(currents)
+    )
 
 
 @dataclass(frozen=True)
@@ -45,6 +91,9 @@ class CheckRequest:
     env: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     stdin: Callable[[], BinaryIO] | None = None
+    evals: tuple[EvalInput, ...] = ()
+    allow_http: bool = False
+    progress: bool = False
     extra_records: tuple[tuple[Mapping[str, Any], Origin], ...] = ()  # events made by adapters (evals)
     extra_messages: tuple[Mapping[str, Any], ...] = ()
 
@@ -59,21 +108,54 @@ class CheckResult:
     verdict: Verdict
 
 
+NETWORK_SCHEMES = ("https", "http", "artifact")
+
+
 def today_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d")
 
 
-def read_inputs(request: CheckRequest, policy: Policy) -> Inputs:
-    if not request.events and not request.extra_records:
+def read_inputs(request: CheckRequest, policy: Policy) -> tuple[Inputs, list[dict[str, Any]]]:
+    """Every source and eval input -> validated events, plus notices from the eval adapters."""
+    if not request.events and not request.extra_records and not request.evals:
         raise UsageError("no evidence given: name at least one events file, directory, glob, URL or artifact")
-    ctx = SourceContext(offline=request.offline, env=request.env, limits=request.limits, stdin=request.stdin)
+    http = None
+    if not request.offline and any(scheme_of(ref) in NETWORK_SCHEMES for ref in request.events):
+        http = HttpClient(max_bytes=request.limits.max_download_bytes, progress=request.progress)
+    ctx = SourceContext(
+        offline=request.offline,
+        env=request.env,
+        limits=request.limits,
+        stdin=request.stdin,
+        progress=request.progress,
+        allow_http=request.allow_http,
+        http=http,
+    )
     collector = EventCollector(policy.types)
     for ref in request.events:
         for doc in resolve(ref, ctx).documents():
             collector.add_document(doc)
-    for obj, origin in request.extra_records:
-        collector.add_record(dict(obj), origin)
-    return collector.finish()
+    notes: list[dict[str, Any]] = []
+    for ev in request.evals:
+        made = eval_events(
+            ev.current,
+            ev.baseline,
+            spec=ev.spec,
+            fmt=ev.fmt,
+            options=CompareOptions(abs_tol=ev.abs_tol, rel_tol=ev.rel_tol, z=ev.z),
+            lineage=ev.lineage,
+            run=ev.run,
+            timestamp=ev.timestamp,
+        )
+        for obj in made.events:
+            collector.add_record(obj, Origin(made.origin, None))
+        notes.extend(
+            {"level": "notice", "code": "eval", "text": n, "file": made.origin, "line": None}
+            for n in made.notes
+        )
+    for record, origin in request.extra_records:
+        collector.add_record(dict(record), origin)
+    return collector.finish(), notes
 
 
 def input_messages(inputs: Inputs, policy: Policy, strict: bool) -> list[dict[str, Any]]:
@@ -200,8 +282,8 @@ def check(request: CheckRequest) -> CheckResult:
     as_of = check_date(request.as_of, "--as-of") if request.as_of else today_utc()
     window = resolve_window(request.since, request.until, as_of)
     waiver_file = load_waivers(request.waivers, policy) if request.waivers else None
-    inputs = read_inputs(request, policy)
-    messages = input_messages(inputs, policy, request.strict)
+    inputs, eval_notes = read_inputs(request, policy)
+    messages = input_messages(inputs, policy, request.strict) + eval_notes
     messages.extend(dict(m) for m in request.extra_messages)
     scoped = inputs
     if window.since is not None or window.until is not None:

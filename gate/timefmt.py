@@ -74,11 +74,11 @@ def parse_timestamp(text: object) -> int:
                 f"{text!r} has no UTC offset; add 'Z' or '+HH:MM' (offsets are never guessed)"
             )
         raise TimeFormatError(f"{text!r} is not an RFC 3339 timestamp (e.g. 2026-01-01T09:00:00Z)")
-    y, mo, d, h, mi, s, frac, z, sign, oh, om = m.groups()
-    if s == "60":
+    y, mo, d, hh, mm, ss, frac, z, sign, oh, om = m.groups()
+    if ss == "60":
         raise TimeFormatError(f"{text!r}: leap seconds (:60) are not supported; use :59 or the next second")
     try:
-        base = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s))
+        base = datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss))
     except ValueError as e:
         raise TimeFormatError(f"{text!r}: {e}") from None
     offset = 0

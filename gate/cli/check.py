@@ -14,7 +14,7 @@ from gate.cli.common import evidence_options, handle_errors
 from gate.errors import UsageError
 from gate.reporters import REPORTERS
 from gate.reporters.text import render_explain
-from gate.run import CheckRequest, CheckResult, check
+from gate.run import CheckRequest, CheckResult, check, eval_inputs
 
 
 def build_request(events: tuple[str, ...], **opts: Any) -> CheckRequest:
@@ -31,6 +31,9 @@ def build_request(events: tuple[str, ...], **opts: Any) -> CheckRequest:
         lineages=tuple(opts.get("lineages") or ()),
         offline=bool(opts.get("offline")),
         jobs=opts.get("jobs") or 1,
+        allow_http=bool(opts.get("allow_http")),
+        progress=sys.stderr.isatty(),
+        evals=eval_inputs(opts),
         env=dict(os.environ),
     )
 
@@ -84,3 +87,69 @@ def explain_cmd(ref: str, events: tuple[str, ...], **opts: Any) -> None:
     if not text:
         raise UsageError(f"{ref!r}: no derived event has this id or type (see `check --format json`)")
     sys.stdout.write(text)
+
+
+def _guess_kind(path: Path) -> str:
+    """policy | waivers | spec | events, from the file's top-level shape (no evaluation)."""
+    from gate.sources.events import kind_from_name
+
+    if kind_from_name(path.name) == "jsonl":
+        return "events"
+    import yaml
+
+    try:
+        head = yaml.safe_load(path.read_bytes()[:65536].decode("utf-8", "replace").split("\n---", 1)[0])
+    except yaml.YAMLError:
+        return "events"  # the full reader gives the precise error
+    if isinstance(head, dict):
+        if "rules" in head or "types" in head:
+            return "policy"
+        if "constraints" in head or "required_tasks" in head:
+            return "spec"
+    if isinstance(head, list) and head and isinstance(head[0], dict) and "expires" in head[0]:
+        return "waivers"
+    return "events"
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--kind", type=click.Choice(["auto", "policy", "events", "waivers", "spec"]), default="auto",
+              show_default=True, help="What the files are (auto: from their shape).")  # fmt: skip
+@click.option("--policy", "-p", default="spec-locked-drift", show_default=True,
+              help="Policy whose types and waiver limits apply to event and waiver files.")  # fmt: skip
+@handle_errors
+def validate_cmd(files: tuple[str, ...], kind: str, policy: str) -> None:
+    """Validate policies, event files, waivers and spec contracts without evaluating anything.
+
+    Prints one line per file; the first invalid file stops with its error (file:line: field) and exit 2.
+    """
+    from gate.policy import load_policy
+    from gate.sources.base import SourceContext
+    from gate.sources.events import EventCollector
+    from gate.sources.local import LocalSource
+    from gate.sources.spec_contract import load as load_spec
+    from gate.waivers import load_waivers
+
+    pol = load_policy(policy)
+    for f in files:
+        path = Path(f)
+        if not path.is_file():
+            raise UsageError(f"{f}: no such file")
+        what = _guess_kind(path) if kind == "auto" else kind
+        if what == "policy":
+            p = load_policy(f)
+            detail = f"policy {p.name}: {len(p.rules)} rules, {len(p.patterns)} patterns, {len(p.compositions)} compositions"
+        elif what == "waivers":
+            w = load_waivers(f, pol)
+            detail = f"waivers: {len(w.waivers)}"
+        elif what == "spec":
+            s = load_spec(f, path.read_bytes())
+            detail = f"spec contract {s.name}: {len(s.constraints)} constraints"
+        else:
+            collector = EventCollector(pol.types)
+            for doc in LocalSource(f, SourceContext()).documents():
+                collector.add_document(doc)
+            inputs = collector.finish()
+            unknown = f", unknown types: {', '.join(inputs.unknown_types)}" if inputs.unknown_types else ""
+            detail = f"events: {inputs.records} records, {len(inputs.events)} unique{unknown}"
+        click.echo(f"ok  {f}  ({detail})")

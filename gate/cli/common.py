@@ -92,6 +92,52 @@ def evidence_options(fn: F) -> F:
         ),
         click.option("--offline", is_flag=True, help="Refuse every network source."),
         click.option(
+            "--allow-http", is_flag=True, help="Allow plain http:// URLs to hosts other than loopback."
+        ),
+        click.option(
+            "--eval",
+            "evals",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            metavar="RESULT",
+            help="An eval result file (lm-eval, promptfoo, inspect_ai, OpenAI evals) turned into events "
+            "(repeatable; see `events from-eval`).",
+        ),
+        click.option(
+            "--eval-baseline",
+            "eval_baselines",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            metavar="RESULT",
+            help="Baseline of the --eval at the same position (regressions are judged against it).",
+        ),
+        click.option(
+            "--spec", type=click.Path(dir_okay=False), help="Spec contract checked on every --eval."
+        ),
+        click.option(
+            "--eval-format",
+            type=click.Choice(["auto", "lm-eval", "promptfoo", "inspect", "openai-evals"]),
+            default="auto",
+            show_default=True,
+            help="Format of the --eval files.",
+        ),
+        click.option(
+            "--abs-tol", type=float, default=0.0, show_default=True, help="Eval drop tolerated (absolute)."
+        ),
+        click.option(
+            "--rel-tol", type=float, default=0.0, show_default=True, help="Eval drop tolerated (fraction)."
+        ),
+        click.option(
+            "--z",
+            type=float,
+            default=1.96,
+            show_default=True,
+            help="z threshold where standard errors exist.",
+        ),
+        click.option("--eval-lineage", metavar="NAME", help="Lineage given to events made from --eval."),
+        click.option("--eval-run", metavar="RUN", help="Run id given to events made from --eval."),
+        click.option("--eval-timestamp", metavar="TS", help="Timestamp for eval files that carry none."),
+        click.option(
             "--jobs",
             "-j",
             type=click.IntRange(1, 64),

@@ -148,12 +148,13 @@ def partition_events(events: Iterable[Event]) -> list[tuple[str | None, list[Eve
             g = groups[e.lineage] = []
         g.append(e)
     shared = groups.pop(None, [])
-    if not groups:
+    names = sorted(n for n in groups if n is not None)
+    if not names:
         return [(None, shared)]
     if not shared:
-        return [(name, groups[name]) for name in sorted(groups)]
+        return [(name, groups[name]) for name in names]
     # Merge the shared (lineage-less) events into each lineage, keeping canonical order.
-    return [(name, sorted(groups[name] + shared, key=_canonical_key)) for name in sorted(groups)]
+    return [(name, sorted(groups[name] + shared, key=_canonical_key)) for name in names]
 
 
 def _canonical_key(e: Event) -> tuple[int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,7 +98,7 @@ class Policy:
         return {r.derive.type for r in self.rules} | {c.derive.type for c in self.compositions}
 
 
-def iter_terms(cond: Condition):  # type: ignore[no-untyped-def]
+def iter_terms(cond: Condition) -> Iterator[PeerTerm]:
     if isinstance(cond, PeerTerm):
         yield cond
     else:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import io
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from gate.errors import InputError
@@ -21,11 +24,14 @@ def display_name(path: str) -> str:
     """A path as reports show it: relative to the working directory when below it, forward slashes."""
     p = Path(path)
     if p.is_absolute():
-        try:
+        with contextlib.suppress(ValueError):  # not below the working directory: keep it absolute
             p = p.relative_to(Path.cwd())
-        except ValueError:
-            pass
     return PurePosixPath(*p.parts).as_posix() if p.parts else "."
+
+
+def _nothing() -> BinaryIO:
+    """The opener of a skipped document: it is listed, never read."""
+    return io.BytesIO(b"")
 
 
 def _file_document(path: Path, name: str) -> RawDocument:
@@ -43,15 +49,13 @@ def _walk_dir(root: Path, shown: str, limits: Limits) -> Iterator[RawDocument]:
     for rel, full in sorted(entries):
         name = f"{shown.rstrip('/')}/{rel}"
         if full.name.startswith("."):
-            yield RawDocument(name=name, opener=lambda: open(os.devnull, "rb"), skip_reason="hidden file")
+            yield RawDocument(name=name, opener=_nothing, skip_reason="hidden file")
         elif is_archive_name(full.name):
             yield from read_local_archive(full, name, limits)
         elif full.suffix.lower() in EVENT_EXTENSIONS:
             yield _file_document(full, name)
         else:
-            yield RawDocument(
-                name=name, opener=lambda: open(os.devnull, "rb"), skip_reason="not an event file extension"
-            )
+            yield RawDocument(name=name, opener=_nothing, skip_reason="not an event file extension")
 
 
 class LocalSource:

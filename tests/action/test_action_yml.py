@@ -64,11 +64,23 @@ CHANGED = {
     "check-run": "true",
     "github-token": "tok-1234567890",
     "report-path": "out/report.json",
+    "allow-http": "true",
+    "eval": "evals/candidate.json",
+    "eval-baseline": "evals/baseline.json",
+    "spec": "spec.yaml",
+    "eval-format": "lm-eval",
+    "abs-tol": "0.01",
+    "rel-tol": "0.02",
+    "z": "2.58",
+    "eval-lineage": "ft-a",
+    "eval-run": "run-7",
+    "eval-timestamp": "2026-01-01T00:00:00Z",
 }
 
 
 def test_each_input_reaches_its_field() -> None:
-    base_env = {"INPUT_EVENTS": "events.jsonl"}
+    # One eval file in the base, so that each eval-* input has an eval to apply to.
+    base_env = {"INPUT_EVENTS": "events.jsonl", "INPUT_EVAL": "evals/current.json"}
     base = _parsed(base_env)
     assert set(CHANGED) == set(action.INPUTS)
     for name, value in CHANGED.items():

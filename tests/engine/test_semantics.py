@@ -30,7 +30,11 @@ def ev(i: str, t: str, ts: str, lineage: str | None = None, **props) -> Event:
 
 
 def derived(pol, events):
-    return [(p.partition, d.type, d.timestamp[11:19], sorted(d.children)) for p in evaluate(pol, events).partitions for d in p.derived]
+    return [
+        (p.partition, d.type, d.timestamp[11:19], sorted(d.children))
+        for p in evaluate(pol, events).partitions
+        for d in p.derived
+    ]
 
 
 RULE_AB = """
@@ -44,18 +48,25 @@ rules:
 
 def test_window_bounds_are_inclusive_and_peers_are_never_later_than_the_anchor():
     pol = policy(RULE_AB)
-    assert derived(pol, [ev("b1", "b", "08:00:00"), ev("b2", "b", "08:30:00"), ev("a1", "a", "09:00:00")]) == [
-        (None, "x", "09:00:00", ["a1", "b1", "b2"])
-    ]
+    assert derived(
+        pol, [ev("b1", "b", "08:00:00"), ev("b2", "b", "08:30:00"), ev("a1", "a", "09:00:00")]
+    ) == [(None, "x", "09:00:00", ["a1", "b1", "b2"])]
     # one second outside the window
-    assert derived(pol, [ev("b1", "b", "07:59:59"), ev("b2", "b", "08:30:00"), ev("a1", "a", "09:00:00")]) == []
+    assert (
+        derived(pol, [ev("b1", "b", "07:59:59"), ev("b2", "b", "08:30:00"), ev("a1", "a", "09:00:00")]) == []
+    )
     # a later peer is not a peer: it is processed after the anchor
-    assert derived(pol, [ev("b1", "b", "08:30:00"), ev("a1", "a", "09:00:00"), ev("b2", "b", "09:00:01")]) == []
+    assert (
+        derived(pol, [ev("b1", "b", "08:30:00"), ev("a1", "a", "09:00:00"), ev("b2", "b", "09:00:01")]) == []
+    )
 
 
 def test_greedy_consumption_takes_every_matching_peer_and_they_cannot_be_reused():
     pol = policy(RULE_AB)
-    events = [ev(f"b{i}", "b", f"08:0{i}:00") for i in range(5)] + [ev("a1", "a", "08:30:00"), ev("a2", "a", "08:40:00")]
+    events = [ev(f"b{i}", "b", f"08:0{i}:00") for i in range(5)] + [
+        ev("a1", "a", "08:30:00"),
+        ev("a2", "a", "08:40:00"),
+    ]
     assert derived(pol, events) == [(None, "x", "08:30:00", ["a1", "b0", "b1", "b2", "b3", "b4"])]
 
 
@@ -129,7 +140,10 @@ rules:
     derive: {type: y}
 """)
     events = [ev("b1", "b", "08:00:00"), ev("c1", "c", "08:00:00"), ev("a1", "a", "08:30:00")]
-    assert derived(pol, events) == [(None, "x", "08:30:00", ["a1", "b1"]), (None, "y", "08:30:00", ["a1", "c1"])]
+    assert derived(pol, events) == [
+        (None, "x", "08:30:00", ["a1", "b1"]),
+        (None, "y", "08:30:00", ["a1", "c1"]),
+    ]
 
 
 def test_cascade_is_fifo_and_a_queued_event_is_not_yet_a_peer():
@@ -183,7 +197,8 @@ def test_patterns_count_shapes_and_compositions_fire_once_per_window():
         events += [ev(f"b{i}", "b", f"{hour}:00:00"), ev(f"a{i}", "a", f"{hour}:10:00")]
     part = evaluate(pol, events).partitions[0]
     assert [(m.occurrence, m.ts) for m in part.matches] == [
-        (n, parse_timestamp(f"2026-01-01T{h}:10:00Z")) for n, h in [(2, "02"), (3, "03"), (4, "04"), (5, "06")]
+        (n, parse_timestamp(f"2026-01-01T{h}:10:00Z"))
+        for n, h in [(2, "02"), (3, "03"), (4, "04"), (5, "06")]
     ]
     # 02:10 fires; at 03:10 the window (01:10, 03:10] holds that firing; at 04:10 the window
     # (02:10, 04:10] excludes its lower bound, so it fires again; likewise at 06:10.
@@ -194,11 +209,23 @@ def test_patterns_count_shapes_and_compositions_fire_once_per_window():
 def test_shapes_differ_by_children_at_depth():
     pol = policy(COMPOSE.replace("at_least: 1, within: 1h}", "at_least: 1, within: 1h, domain: d}"))
     ev_other = Event("b9", "b", parse_timestamp("2026-01-01T03:00:00Z"), "other", None, {})
-    events = [ev("b1", "b", "01:00:00"), ev("a1", "a", "01:10:00"), ev_other, ev("b2", "b", "03:00:00"), ev("a2", "a", "03:10:00")]
+    events = [
+        ev("b1", "b", "01:00:00"),
+        ev("a1", "a", "01:10:00"),
+        ev_other,
+        ev("b2", "b", "03:00:00"),
+        ev("a2", "a", "03:10:00"),
+    ]
     assert len(evaluate(pol, events).partitions[0].matches) == 1
     pol2 = policy(COMPOSE.replace("within: 1h}", "within: 3h}"))
     # a1's x has children {a, b}; a2's x takes a leftover b and b9 (other domain): a different shape at depth 1
-    events2 = [ev("b1", "b", "01:00:00"), ev("a1", "a", "01:10:00"), ev("b2", "b", "02:00:00"), ev_other, ev("a2", "a", "03:10:00")]
+    events2 = [
+        ev("b1", "b", "01:00:00"),
+        ev("a1", "a", "01:10:00"),
+        ev("b2", "b", "02:00:00"),
+        ev_other,
+        ev("a2", "a", "03:10:00"),
+    ]
     assert evaluate(pol2, events2).partitions[0].matches == ()
 
 
@@ -216,10 +243,27 @@ def test_derived_ids_are_stable_content_hashes():
     events = [ev("b0", "b", "08:00:00"), ev("a1", "a", "08:10:00")]
     first = evaluate(pol, events).partitions[0].derived[0].id
     assert first == evaluate(pol, list(reversed(events))).partitions[0].derived[0].id
-    assert len(first) == 32 and first != evaluate(pol, [ev("b0", "b", "08:00:00"), ev("a9", "a", "08:10:00")]).partitions[0].derived[0].id
+    assert (
+        len(first) == 32
+        and first
+        != evaluate(pol, [ev("b0", "b", "08:00:00"), ev("a9", "a", "08:10:00")]).partitions[0].derived[0].id
+    )
 
 
-FORBIDDEN = {"time", "datetime", "os", "sys", "random", "socket", "requests", "urllib", "pathlib", "io", "subprocess", "http"}
+FORBIDDEN = {
+    "time",
+    "datetime",
+    "os",
+    "sys",
+    "random",
+    "socket",
+    "requests",
+    "urllib",
+    "pathlib",
+    "io",
+    "subprocess",
+    "http",
+}
 
 
 @pytest.mark.parametrize("module", sorted((ROOT / "gate" / "engine").glob("*.py")), ids=lambda p: p.name)
@@ -230,9 +274,15 @@ def test_engine_is_pure(module: Path):
             names = [a.name.split(".")[0] for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             names = [(node.module or "").split(".")[0]]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"open", "input", "print"}:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"open", "input", "print"}
+        ):
             raise AssertionError(f"{module.name}:{node.lineno}: calls {node.func.id}()")
         else:
             continue
         bad = FORBIDDEN.intersection(names)
-        assert not bad, f"{module.name}:{node.lineno}: imports {bad} (the engine reads no clock, env, files or network)"
+        assert not bad, (
+            f"{module.name}:{node.lineno}: imports {bad} (the engine reads no clock, env, files or network)"
+        )

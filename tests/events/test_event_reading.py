@@ -11,9 +11,9 @@ from helpers import ROOT, run_check, write_jsonl
 
 from gate.errors import InputError, UsageError
 from gate.model import Origin
+from gate.policy import load_policy
 from gate.sources.base import RawDocument
 from gate.sources.events import EventCollector
-from gate.policy import load_policy
 
 TYPES = load_policy("spec-locked-drift").types
 OK = {"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "id": "a"}
@@ -59,18 +59,35 @@ def error_of(name: str, text: str | bytes, kind: str | None = None) -> str:
             '{"type": "run_started", "timestmp": "2026-01-01T09:00:00Z"}',
             "e.jsonl:2: timestmp: unknown field (did you mean 'timestamp'?)",
         ),
-        ('{"type": "run_started", "timestamp": 1767258000}', "e.jsonl:2: timestamp: must be an RFC 3339 string, got int"),
-        ('{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "props": [1]}',
-         "e.jsonl:2: props: must be an object, got an array"),
-        ('{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "lineage": ""}',
-         "e.jsonl:2: lineage: must be a non-empty string or null, got ''"),
-        ('{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "id": 7}',
-         "e.jsonl:2: id: must be a non-empty string of at most 512 characters"),
+        (
+            '{"type": "run_started", "timestamp": 1767258000}',
+            "e.jsonl:2: timestamp: must be an RFC 3339 string, got int",
+        ),
+        (
+            '{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "props": [1]}',
+            "e.jsonl:2: props: must be an object, got an array",
+        ),
+        (
+            '{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "lineage": ""}',
+            "e.jsonl:2: lineage: must be a non-empty string or null, got ''",
+        ),
+        (
+            '{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "id": 7}',
+            "e.jsonl:2: id: must be a non-empty string of at most 512 characters",
+        ),
         ("[1, 2]", "e.jsonl:2: an event must be a JSON object, got an array"),
-        ('{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z"', "e.jsonl:2: not valid JSON: Expecting ',' delimiter (column 60)"),
-        ('{"type": "a", "type": "b", "timestamp": "2026-01-01T09:00:00Z"}', "e.jsonl:2: not valid JSON: duplicate key 'type'"),
-        ('{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "props": {"x": NaN}}',
-         "e.jsonl:2: not valid JSON: NaN is not valid JSON"),
+        (
+            '{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z"',
+            "e.jsonl:2: not valid JSON: Expecting ',' delimiter (column 60)",
+        ),
+        (
+            '{"type": "a", "type": "b", "timestamp": "2026-01-01T09:00:00Z"}',
+            "e.jsonl:2: not valid JSON: duplicate key 'type'",
+        ),
+        (
+            '{"type": "run_started", "timestamp": "2026-01-01T09:00:00Z", "props": {"x": NaN}}',
+            "e.jsonl:2: not valid JSON: NaN is not valid JSON",
+        ),
         (
             '{"type": "run_started", "timestamp": "2026-06-30T23:59:60Z"}',
             "e.jsonl:2: timestamp: '2026-06-30T23:59:60Z': leap seconds (:60) are not supported; "
@@ -83,7 +100,9 @@ def test_jsonl_error_names_file_line_and_field(line, message):
 
 
 def test_json_array_errors_name_the_item_line():
-    text = '[\n  {"type": "run_started", "timestamp": "2026-01-01T09:00:00Z"},\n  {"type": "run_started"}\n]\n'
+    text = (
+        '[\n  {"type": "run_started", "timestamp": "2026-01-01T09:00:00Z"},\n  {"type": "run_started"}\n]\n'
+    )
     assert error_of("e.json", text) == "e.json:3: timestamp: required field is missing"
 
 
@@ -107,18 +126,24 @@ def test_invalid_utf8_and_nul_bytes():
 
 
 def test_bom_and_blank_lines_are_tolerated():
-    inputs = read_text("e.jsonl", "\ufeff" + json.dumps(OK) + "\n\n   \n" + json.dumps({**OK, "id": "b"}) + "\n")
+    inputs = read_text(
+        "e.jsonl", "\ufeff" + json.dumps(OK) + "\n\n   \n" + json.dumps({**OK, "id": "b"}) + "\n"
+    )
     assert [e.id for e in inputs.events] == ["a", "b"]
     assert inputs.origins_of("b") == [Origin("e.jsonl", 4)]
 
 
 def test_offsets_are_converted_to_utc_instants():
-    a = read_text("e.jsonl", json.dumps({**OK, "timestamp": "2026-01-01T10:30:00.250+01:30"}) + "\n").events[0]
+    a = read_text("e.jsonl", json.dumps({**OK, "timestamp": "2026-01-01T10:30:00.250+01:30"}) + "\n").events[
+        0
+    ]
     assert a.timestamp == "2026-01-01T09:00:00.25Z"
 
 
 def test_nanosecond_fractions_are_kept_exactly():
-    a = read_text("e.jsonl", json.dumps({**OK, "timestamp": "2026-01-01T09:00:00.123456789Z"}) + "\n").events[0]
+    a = read_text("e.jsonl", json.dumps({**OK, "timestamp": "2026-01-01T09:00:00.123456789Z"}) + "\n").events[
+        0
+    ]
     assert a.timestamp == "2026-01-01T09:00:00.123456789Z"
 
 
@@ -140,7 +165,12 @@ def test_same_id_different_content_names_both_places():
 
 def test_missing_ids_are_content_hashes_so_duplicates_merge():
     ev = {"type": "run_started", "timestamp": "2026-01-01T10:00:00+01:00", "props": {"b": 1, "a": 2}}
-    same = {"props": {"a": 2, "b": 1}, "timestamp": "2026-01-01T09:00:00Z", "type": "run_started", "domain": "training"}
+    same = {
+        "props": {"a": 2, "b": 1},
+        "timestamp": "2026-01-01T09:00:00Z",
+        "type": "run_started",
+        "domain": "training",
+    }
     inputs = read_text("e.jsonl", json.dumps(ev) + "\n" + json.dumps(same) + "\n")
     assert len(inputs.events) == 1 and inputs.merged_duplicates == 1
     assert len(inputs.events[0].id) == 32

@@ -66,53 +66,59 @@ def test_builtins_are_the_published_conformance_policies():
 
 def test_unknown_duration_unit():
     assert error_of(edit("within: 24h}", "within: 24x}")) == (
-        "p.yaml:23: rules[0].when.within: '24x' is not a duration: use an integer and one of s m h d w "
+        "p.yaml:25: rules[0].when.within: '24x' is not a duration: use an integer and one of s m h d w "
         "(e.g. 90m, 24h, 7d, 2w)"
     )
 
 
 def test_rule_referencing_an_unknown_type():
-    assert error_of(edit("{peers: dataset_provenance_flag, at_least: 2", "{peers: dataset_provenance_flg, at_least: 2")) == (
-        "p.yaml:23: rules[0].when.peers: unknown type 'dataset_provenance_flg' "
+    assert error_of(
+        edit("{peers: dataset_provenance_flag, at_least: 2", "{peers: dataset_provenance_flg, at_least: 2")
+    ) == (
+        "p.yaml:25: rules[0].when.peers: unknown type 'dataset_provenance_flg' "
         "(declare it under types; did you mean 'dataset_provenance_flag'?)"
     )
 
 
 def test_composition_referencing_an_unknown_pattern():
-    assert error_of(edit("- {pattern: drift_repeats, min_occurrences: 1}", "- {pattern: drift_repeat, min_occurrences: 1}")) == (
-        "p.yaml:68: compositions[0].requires[0].pattern: unknown pattern 'drift_repeat' (did you mean 'drift_repeats'?)"
+    assert error_of(
+        edit(
+            "- {pattern: drift_repeats, min_occurrences: 1}", "- {pattern: drift_repeat, min_occurrences: 1}"
+        )
+    ) == (
+        "p.yaml:70: compositions[0].requires[0].pattern: unknown pattern 'drift_repeat' (did you mean 'drift_repeats'?)"
     )
 
 
 def test_bare_on_key_is_explained():
     assert error_of(edit("    anchors: [dataset_provenance_flag]", "    on: [dataset_provenance_flag]")) == (
-        "p.yaml:22: rules[0].on: a bare `on:` key is read by YAML 1.1 as the boolean true; rules use `anchors:`"
+        "p.yaml:24: rules[0].on: a bare `on:` key is read by YAML 1.1 as the boolean true; rules use `anchors:`"
     )
 
 
 def test_unknown_key_suggests_the_closest():
     assert error_of(edit("    pairing: cross-type\n    when:\n      any:\n        - {peers: spec_constraint",
                          "    paring: cross-type\n    when:\n      any:\n        - {peers: spec_constraint")) == (
-        "p.yaml:31: rules[2].paring: unknown key (did you mean 'pairing'?)"
+        "p.yaml:33: rules[2].paring: unknown key (did you mean 'pairing'?)"
     )  # fmt: skip
 
 
 def test_duplicate_rule_id():
     assert error_of(edit("  - id: eval_regression_cluster\n", "  - id: data_risk_cluster\n")) == (
-        "p.yaml:25: rules[1].id: duplicate id 'data_risk_cluster' (also at rules[0].id)"
+        "p.yaml:27: rules[1].id: duplicate id 'data_risk_cluster' (also at rules[0].id)"
     )
 
 
 def test_both_at_least_and_exactly():
     assert error_of(edit("at_least: 2, within: 24h}", "at_least: 2, exactly: 2, within: 24h}")) == (
-        "p.yaml:23: rules[0].when: give either at_least or exactly, not both"
+        "p.yaml:25: rules[0].when: give either at_least or exactly, not both"
     )
 
 
 def test_depth_must_be_at_least_one():
-    assert error_of(edit("depth: 4, min_count: 3}\n  - {id: governance", "depth: 0, min_count: 3}\n  - {id: governance")) == (
-        "p.yaml:63: patterns[0].depth: 0 is less than the minimum of 1"
-    )
+    assert error_of(
+        edit("depth: 4, min_count: 3}\n  - {id: governance", "depth: 0, min_count: 3}\n  - {id: governance")
+    ) == ("p.yaml:65: patterns[0].depth: 0 is less than the minimum of 1")
 
 
 def test_yaml_syntax_error_has_a_line():

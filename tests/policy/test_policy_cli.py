@@ -27,10 +27,10 @@ def test_list_shows_names_and_first_lines(invoke: Invoke) -> None:
     assert invoke("policy", "list").stdout == (
         "community-values-drift     Community customization and values drift -> deployment hold -> research "
         "debug session.\n"
-        "spec-locked-drift          6 rules, 2 patterns, 1 composition; blocking: release_gate_triggered, "
-        "governance_action_required\n"
-        "spec-locked-drift-literal  6 rules, 2 patterns, 1 composition; blocking: release_gate_triggered, "
-        "governance_action_required\n"
+        "spec-locked-drift          The seed hierarchy as the walkthrough reads it (the default): levels 2 to 5 "
+        "need corroboration by a different type (pairing: cross-type).\n"
+        "spec-locked-drift-literal  The seed hierarchy's flowchart read literally: every level may pair an event "
+        "with its own type (pairing: any), so two runs within 21 days already require governance action.\n"
     )
 
 
