@@ -25,11 +25,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from gate.errors import WaiverError
 from gate.policy.model import Policy
+from gate.schemautil import common_message, first_error, most_specific
 from gate.verdict import Conclusion
 from gate.yamlutil import Path_, YamlLoadError, format_path, line_for, load_with_lines
 
@@ -160,8 +158,7 @@ def parse_waivers(data: bytes, name: str, policy: Policy) -> WaiverFile:
 
 
 def _schema_check(obj: Any, fail: Any) -> None:
-    validator = jsonschema.Draft202012Validator(waivers_schema())
-    err = best_match(validator.iter_errors(obj))
+    err = first_error(waivers_schema(), obj)
     if err is None:
         return
     path = tuple(err.absolute_path)
@@ -175,21 +172,11 @@ def _schema_check(obj: Any, fail: Any) -> None:
                 "lineage goes with type; an id waiver covers that event in every partition it occurs in",
             )
         raise fail(path, "say what the waiver covers: id (a conclusion id) or type (with lineage)")
-    while err.context:
-        deeper = best_match(err.context)
-        if deeper is None:
-            break
-        err = deeper
-        path = tuple(err.absolute_path)
-    if err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(str(k) for k in set(err.instance) - set(allowed))
-        if extra:
-            hint = difflib.get_close_matches(extra[0], allowed, n=1)
-            more = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(allowed)}"
-            raise fail((*path, extra[0]), f"unknown key ({more})")
-    if err.validator == "required":
-        raise fail(path, err.message.replace("is a required property", "is required"))
+    err = most_specific(err)
+    path = tuple(err.absolute_path)
+    common = common_message(err)
+    if common is not None:
+        raise fail(*common)
     if err.validator == "pattern" and path and path[-1] in ("approved", "expires"):
         raise fail(path, f"{err.instance!r} is not a date: write YYYY-MM-DD")
     if err.validator == "pattern" and path and path[-1] == "link":

@@ -13,9 +13,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from gate.errors import PolicyError
 from gate.policy.model import (
     DEFAULT_BLOCKING,
@@ -30,11 +27,21 @@ from gate.policy.model import (
     Requirement,
     Rule,
 )
+from gate.schemautil import common_message, first_error, most_specific
 from gate.timefmt import TimeFormatError, parse_duration
-from gate.yamlutil import Path_, YamlLoadError, format_path, line_for, load_with_lines
+from gate.yamlutil import (
+    MAX_DEPTH,
+    Path_,
+    YamlLoadError,
+    format_path,
+    json_problem,
+    line_for,
+    load_with_lines,
+)
 
 DEFAULT_POLICY = "spec-locked-drift"
 _DURATION_PATTERN = "^[0-9]+[smhdw]$"
+MAX_RULES = 1_000  # rules + patterns + compositions; the default of `Limits.max_rules` (--max-rules)
 
 
 def builtin_names() -> list[str]:
@@ -51,10 +58,10 @@ def policy_schema() -> dict[str, Any]:
     return json.loads((resources.files("gate") / "schemas" / "policy.schema.json").read_text("utf-8"))
 
 
-def load_policy(ref: str) -> Policy:
+def load_policy(ref: str, max_rules: int = MAX_RULES, max_depth: int = MAX_DEPTH) -> Policy:
     """A built-in policy name, or a path to a policy YAML file."""
     if ref in builtin_names() and not Path(ref).exists():
-        return parse_policy(builtin_text(ref), f"builtin:{ref}")
+        return parse_policy(builtin_text(ref), f"builtin:{ref}", max_rules, max_depth)
     path = Path(ref)
     if not path.is_file():
         raise PolicyError(
@@ -64,12 +71,12 @@ def load_policy(ref: str) -> Policy:
         data = path.read_bytes()
     except OSError as e:
         raise PolicyError(f"{ref}: cannot read: {e.strerror}") from None
-    return parse_policy(data, ref)
+    return parse_policy(data, ref, max_rules, max_depth)
 
 
-def parse_policy(data: bytes, name: str) -> Policy:
+def parse_policy(data: bytes, name: str, max_rules: int = MAX_RULES, max_depth: int = MAX_DEPTH) -> Policy:
     try:
-        obj, lines = load_with_lines(data)
+        obj, lines = load_with_lines(data, max_depth=max_depth)
     except YamlLoadError as e:
         raise PolicyError(f"{name}:{e.line}: {e.message}") from None
 
@@ -82,36 +89,33 @@ def parse_policy(data: bytes, name: str) -> Policy:
         if path and path[-1] in ("on", "On", "ON"):  # YAML 1.1 reads a bare `on` key as the boolean true
             raise fail(path, "a bare `on:` key is read by YAML 1.1 as the boolean true; rules use `anchors:`")
     _schema_check(obj, fail)
+    problem = json_problem(obj)  # e.g. `props: {x: .nan}`: every report must stay valid JSON
+    if problem is not None:
+        raise fail(*problem)
+    count = sum(len(obj.get(k) or ()) for k in ("rules", "patterns", "compositions"))
+    if count > max_rules:
+        raise PolicyError(
+            f"{name}:{line_for(lines, ('rules',))}: rules: {count} rules, patterns and compositions, "
+            f"over the {max_rules} cap (max_rules)",
+            hint="raise the cap with --max-rules if this policy is trusted",
+        )
     return _compile(obj, data, name, fail)
 
 
 def _schema_check(obj: dict[str, Any], fail: Any) -> None:
-    validator = jsonschema.Draft202012Validator(policy_schema())
-    err = best_match(validator.iter_errors(obj))
+    err = first_error(policy_schema(), obj)
     if err is None:
         return
+    err = most_specific(err)
     path = tuple(err.absolute_path)
-    # Descend into oneOf/anyOf to the most specific cause.
-    while err.context:
-        deeper = best_match(err.context)
-        if deeper is None:
-            break
-        err = deeper
-        path = tuple(err.absolute_path)
     if err.validator == "pattern" and err.validator_value == _DURATION_PATTERN:
         try:
             parse_duration(err.instance)
         except TimeFormatError as e:
             raise fail(path, str(e)) from None
-    if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-        allowed = sorted(err.schema.get("properties", {}))
-        if extra:
-            hint = difflib.get_close_matches(str(extra[0]), allowed, n=1)
-            more = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(allowed)}"
-            raise fail((*path, extra[0]), f"unknown key ({more})")
-    if err.validator == "required":
-        raise fail(path, err.message.replace("is a required property", "is required"))
+    common = common_message(err)
+    if common is not None:
+        raise fail(*common)
     if (
         err.validator == "oneOf"
         and isinstance(err.instance, dict)

@@ -18,12 +18,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from gate.errors import InputError, UsageError
 from gate.policy.loader import builtin_names, load_policy
 from gate.policy.model import Policy
+from gate.schemautil import common_message, first_error
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
 from gate.yamlutil import Path_, YamlLoadError, format_path, line_for, load_with_lines
 
@@ -135,20 +133,13 @@ def load_scenario(name: str, folder: Path, policy: Policy) -> Scenario:
 
 
 def _schema_check(obj: dict[str, Any], fail: Callable[[Path_, str], InputError]) -> None:
-    validator = jsonschema.Draft202012Validator(expect_schema())
-    err = best_match(validator.iter_errors(obj))
+    err = first_error(expect_schema(), obj)
     if err is None:
         return
     path = tuple(err.absolute_path)
-    if err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed))
-        if extra:
-            hint = difflib.get_close_matches(str(extra[0]), allowed, n=1)
-            more = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(allowed)}"
-            raise fail((*path, extra[0]), f"unknown key ({more})")
-    if err.validator == "required":
-        raise fail(path, err.message.replace("is a required property", "is required"))
+    common = common_message(err)
+    if common is not None:
+        raise fail(*common)
     raise fail(path, err.message)
 
 

@@ -227,3 +227,9 @@ def test_self_test_uses_the_local_action_on_the_examples() -> None:
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
     local = [s for s in steps if s.get("uses") == "./"]
     assert {s["with"]["events"] for s in local} == {"examples/drifting/", "examples/clean/"}
+
+
+def test_every_input_and_output_is_in_the_docs() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "action.md").read_text(encoding="utf-8")
+    for name in [*action.INPUTS, *action.OUTPUTS]:
+        assert f"| `{name}` |" in doc, name
