@@ -42,6 +42,14 @@ INPUTS: dict[str, str] = {
     "jobs": "CheckRequest.jobs",
     "offline": "CheckRequest.offline",
     "allow-http": "CheckRequest.allow_http",
+    "max-document-bytes": "CheckRequest.limits",
+    "max-download-bytes": "CheckRequest.limits",
+    "max-archive-members": "CheckRequest.limits",
+    "max-archive-bytes": "CheckRequest.limits",
+    "max-compression-ratio": "CheckRequest.limits",
+    "max-events": "CheckRequest.limits",
+    "max-depth": "CheckRequest.limits",
+    "max-rules": "CheckRequest.limits",
     "eval": "CheckRequest.evals",
     "eval-baseline": "CheckRequest.evals",
     "spec": "CheckRequest.evals",
@@ -140,6 +148,9 @@ def _workspace_relative(path: str, workspace: str | None) -> str:
 def parse_inputs(env: Mapping[str, str]) -> tuple[Any, ActionOptions]:
     """Map the action's inputs onto a `gate.run.CheckRequest` and the action's own options."""
     from gate.run import CheckRequest, eval_inputs
+    from gate.sources.base import Limits
+
+    defaults = Limits()
 
     workspace = env.get("GITHUB_WORKSPACE")
     events = tuple(_workspace_relative(p, workspace) for p in get_lines(env, "events"))
@@ -163,6 +174,26 @@ def parse_inputs(env: Mapping[str, str]) -> tuple[Any, ActionOptions]:
         lineages=get_list(env, "lineage"),
         offline=get_bool(env, "offline", False),
         allow_http=get_bool(env, "allow-http", False),
+        limits=Limits(
+            max_document_bytes=get_int(
+                env, "max-document-bytes", defaults.max_document_bytes, low=1, high=1 << 62
+            ),
+            max_download_bytes=get_int(
+                env, "max-download-bytes", defaults.max_download_bytes, low=1, high=1 << 62
+            ),
+            max_archive_members=get_int(
+                env, "max-archive-members", defaults.max_archive_members, low=1, high=1 << 62
+            ),
+            max_archive_total_bytes=get_int(
+                env, "max-archive-bytes", defaults.max_archive_total_bytes, low=1, high=1 << 62
+            ),
+            max_compression_ratio=get_int(
+                env, "max-compression-ratio", defaults.max_compression_ratio, low=1, high=1 << 62
+            ),
+            max_events=get_int(env, "max-events", defaults.max_events, low=1, high=1 << 62),
+            max_depth=get_int(env, "max-depth", defaults.max_depth, low=1, high=256),
+            max_rules=get_int(env, "max-rules", defaults.max_rules, low=1, high=1 << 62),
+        ),
         evals=eval_inputs(
             {
                 "evals": tuple(_workspace_relative(p, workspace) for p in get_lines(env, "eval")),

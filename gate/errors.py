@@ -19,6 +19,9 @@ class GateError(Exception):
     exit_code = EXIT_UNREADABLE
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        # One line always: a value from the input (a key, a member name) must not start a line of its
+        # own, where a CI runner would read it as a workflow command (`::...::`, stderr included).
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
         super().__init__(message)
         self.message = message
         self.hint = hint

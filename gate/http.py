@@ -363,7 +363,10 @@ class HttpClient:
         if isinstance(exc, requests.ReadTimeout) or "Read timed out" in text:
             return f"no data received for {read:g}s (read timeout)"
         if isinstance(exc, requests.exceptions.SSLError):
-            return "TLS error: " + _first_reason(text)
+            m = re.search(r"\[SSL: [A-Z0-9_]+\] ([^'\"()\]]+)", text)  # e.g. "wrong version number"
+            return "TLS error: " + (m.group(1).strip() if m else _first_reason(text))
+        if isinstance(exc, requests.exceptions.ContentDecodingError):
+            return "the body does not decode as its Content-Encoding says (a broken gzip/deflate stream)"
         if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
             m = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", text)
             if m:

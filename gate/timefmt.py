@@ -23,7 +23,10 @@ _DURATION = re.compile(r"([0-9]+)([smhdw])\Z", re.ASCII)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _EPOCH_DATE = date(1970, 1, 1)
 _DATE_TEXT: dict[int, str] = {}  # days since epoch -> "YYYY-MM-DD"; a pure memo
-_DAY_NS: dict[str, int] = {}  # "YYYY-MM-DD" -> ns at 00:00Z; a pure memo (dates repeat across events)
+_DAY_NS: dict[str, int] = {}
+_TS_TEXT: dict[
+    int, str
+] = {}  # ns -> text; a pure, bounded memo  # "YYYY-MM-DD" -> ns at 00:00Z; a pure memo (dates repeat across events)
 _UNIT_NS = {"s": NS, "m": 60 * NS, "h": 3600 * NS, "d": 86400 * NS, "w": 7 * 86400 * NS}
 MIN_NS = (datetime(1, 1, 1) - _EPOCH) // timedelta(microseconds=1) * 1000
 MAX_NS = (datetime(9999, 12, 31, 23, 59, 59, 999999) - _EPOCH) // timedelta(microseconds=1) * 1000 + 999
@@ -99,6 +102,15 @@ def parse_timestamp(text: object) -> int:
 
 def format_timestamp(ns: int) -> str:
     """ns since epoch -> RFC 3339 UTC with 'Z'; a fraction only when non-zero, trailing zeros trimmed."""
+    text = _TS_TEXT.get(ns)
+    if text is None:
+        if len(_TS_TEXT) >= 200_000:  # a report formats each instant a few times: keep a bounded memo
+            _TS_TEXT.clear()
+        text = _TS_TEXT[ns] = _format_timestamp(ns)
+    return text
+
+
+def _format_timestamp(ns: int) -> str:
     secs, frac = divmod(ns, NS)
     days, sod = divmod(secs, 86400)
     day = _DATE_TEXT.get(days)

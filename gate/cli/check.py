@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from gate.cli.app import main
-from gate.cli.common import evidence_options, handle_errors
+from gate.cli.common import evidence_options, handle_errors, limits_from
 from gate.errors import UsageError
 from gate.reporters import REPORTERS
 from gate.reporters.text import render_explain
@@ -34,6 +34,7 @@ def build_request(events: tuple[str, ...], **opts: Any) -> CheckRequest:
         allow_http=bool(opts.get("allow_http")),
         progress=sys.stderr.isatty(),
         evals=eval_inputs(opts),
+        limits=limits_from(opts),
         env=dict(os.environ),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -13,6 +14,7 @@ import click
 
 from gate.errors import EXIT_UNREADABLE, GateError
 from gate.policy import DEFAULT_POLICY
+from gate.sources.base import Limits
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +51,36 @@ def handle_errors(fn: F) -> F:
             sys.exit(EXIT_UNREADABLE)
 
     return wrapper  # type: ignore[return-value]
+
+
+# Resource caps (SECURITY.md); each maps onto the `Limits` field of its name, except --max-archive-bytes.
+_LIMITS = Limits()
+LIMIT_OPTIONS = [
+    click.option("--max-document-bytes", type=click.IntRange(min=1), default=_LIMITS.max_document_bytes,
+                 show_default=True, metavar="BYTES",
+                 help="Refuse any one document (file, stdin, download, archive member) larger than this."),
+    click.option("--max-download-bytes", type=click.IntRange(min=1), default=_LIMITS.max_download_bytes,
+                 show_default=True, metavar="BYTES", help="Refuse an HTTP response body larger than this."),
+    click.option("--max-archive-members", type=click.IntRange(min=1), default=_LIMITS.max_archive_members,
+                 show_default=True, help="Refuse an archive with more entries than this."),
+    click.option("--max-archive-bytes", "max_archive_total_bytes", type=click.IntRange(min=1),
+                 default=_LIMITS.max_archive_total_bytes, show_default=True, metavar="BYTES",
+                 help="Refuse an archive whose uncompressed content is larger than this."),
+    click.option("--max-compression-ratio", type=click.IntRange(min=1), default=_LIMITS.max_compression_ratio,
+                 show_default=True, help="Refuse archive members (over 1 MiB) compressed more than this."),
+    click.option("--max-events", type=click.IntRange(min=1), default=_LIMITS.max_events, show_default=True,
+                 help="Refuse to read more event records than this in one run."),
+    click.option("--max-depth", type=click.IntRange(1, 256), default=_LIMITS.max_depth, show_default=True,
+                 help="Refuse events and YAML documents nested deeper than this."),
+    click.option("--max-rules", type=click.IntRange(min=1), default=_LIMITS.max_rules, show_default=True,
+                 help="Refuse a policy with more rules, patterns and compositions than this."),
+]  # fmt: skip
+LIMIT_FIELDS = tuple(f.name for f in dataclasses.fields(Limits))
+
+
+def limits_from(opts: dict[str, Any]) -> Limits:
+    """The Limits named by the cap options (absent ones keep their defaults)."""
+    return Limits(**{k: opts[k] for k in LIMIT_FIELDS if opts.get(k) is not None})
 
 
 def evidence_options(fn: F) -> F:
@@ -94,6 +126,7 @@ def evidence_options(fn: F) -> F:
         click.option(
             "--allow-http", is_flag=True, help="Allow plain http:// URLs to hosts other than loopback."
         ),
+        *LIMIT_OPTIONS,
         click.option(
             "--eval",
             "evals",

@@ -138,23 +138,24 @@ class _Comp:
         self.last_fire: int | None = None
 
 
-def partition_events(events: Iterable[Event]) -> list[tuple[str | None, list[Event]]]:
-    """Split events into lineage partitions (SPEC 3.7), each in canonical order."""
-    ordered = sorted(events, key=_canonical_key)
-    groups: dict[str | None, list[Event]] = {}
-    for e in ordered:
-        g = groups.get(e.lineage)
-        if g is None:
-            g = groups[e.lineage] = []
-        g.append(e)
-    shared = groups.pop(None, [])
-    names = sorted(n for n in groups if n is not None)
+def partition_events(
+    events: Iterable[Event], presorted: bool = False
+) -> list[tuple[str | None, list[Event]]]:
+    """Split events into lineage partitions (SPEC 3.7), each in canonical order (timestamp, then id).
+    `presorted`: the events are already in canonical order (one pass, no sort)."""
+    ordered = list(events) if presorted else sorted(events, key=_canonical_key)
+    names = sorted({e.lineage for e in ordered if e.lineage is not None})
     if not names:
-        return [(None, shared)]
-    if not shared:
-        return [(name, groups[name]) for name in names]
-    # Merge the shared (lineage-less) events into each lineage, keeping canonical order.
-    return [(name, sorted(groups[name] + shared, key=_canonical_key)) for name in names]
+        return [(None, ordered)]
+    groups: dict[str | None, list[Event]] = {name: [] for name in names}
+    every = list(groups.values())
+    for e in ordered:
+        if e.lineage is None:  # shared context: part of every lineage, in place
+            for g in every:
+                g.append(e)
+        else:
+            groups[e.lineage].append(e)
+    return [(name, groups[name]) for name in names]
 
 
 def _canonical_key(e: Event) -> tuple[int, str]:

@@ -149,9 +149,15 @@ class _Archive:
         try:
             zf = zipfile.ZipFile(io.BytesIO(self.data))
             infos = zf.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as e:
-            raise self.corrupt(_short(e)) from None
-        files = [i for i in infos if not i.is_dir()]
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            ValueError,
+            EOFError,
+            OSError,
+            NotImplementedError,
+        ) as e:
+            raise self.corrupt(_short(e)) from None  # NotImplementedError: a damaged "version needed" field
         if len(infos) > self.limits.max_archive_members:
             raise self.too_many(len(infos))
         seen: set[str] = set()
@@ -167,6 +173,7 @@ class _Archive:
         if total > self.limits.max_archive_total_bytes:
             raise self.too_big(total)
         self.check_ratio(self.name, total, len(self.data))
+        files = [i for i in infos if not i.is_dir()]  # after the name checks: is_dir() fails on ""
         for info in files:
             self.check_ratio(f"{self.name}!{info.filename}", info.file_size, info.compress_size)
         for info in sorted(files, key=lambda i: i.filename):
@@ -186,6 +193,8 @@ class _Archive:
                     data = f.read(info.file_size + 1)
             except (zipfile.BadZipFile, ValueError, EOFError, OSError, zlib.error, NotImplementedError) as e:
                 raise self.corrupt(f"member {info.filename}: {_short(e)}") from None
+            except RuntimeError:  # zipfile's answer to an encrypted member (the flag may be damage)
+                raise self.corrupt(f"member {info.filename}: encrypted (a password is needed)") from None
             if len(data) != info.file_size:
                 raise self.corrupt(f"member {info.filename}: size differs from the directory")
             return io.BytesIO(data)
@@ -230,6 +239,8 @@ class _Archive:
             raise
         except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as e:
             raise self.corrupt(_short(e)) from None
+        except TypeError:  # tarfile's gzip reader on a header cut short: `ord()` of an empty read
+            raise self.corrupt("the gzip header is truncated") from None
         names = [n for n, _, _ in members]
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1})[0]

@@ -41,6 +41,10 @@ __all__ = ["TOKEN_VARIABLES", "ArtifactRef", "ArtifactSource", "open_artifact", 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+_API_HINT = (
+    "GITHUB_API_URL must point at the GitHub REST API (a proxy or captive portal may be answering); "
+    "the gate never passes on evidence it could not read"
+)
 MAX_PAGES = 1000  # 100 000 artifacts: a loop guard, not a real limit
 _OWNER_REPO = re.compile(r"[A-Za-z0-9_.-]+\Z")
 _GLOB = set("*?[")
@@ -152,7 +156,10 @@ class ArtifactSource:
                 f"{self.shown}: the token was refused listing artifacts of {where} (HTTP {status})",
                 hint="the token needs `actions: read`; a 403 can also be a rate limit",
             )
-        raise SourceError(f"{self.shown}: listing artifacts of {where} failed (HTTP {status})")
+        raise SourceError(
+            f"{self.shown}: listing artifacts of {where} failed (HTTP {status})",
+            hint="the GitHub API kept failing after retries; try again later" if status >= 500 else _API_HINT,
+        )
 
     def list_artifacts(self, client: HttpClient) -> list[dict[str, Any]]:
         r = self.ref
@@ -170,24 +177,33 @@ class ArtifactSource:
         found: list[dict[str, Any]] = []
         while url is not None:
             if url in seen or len(seen) >= MAX_PAGES:
-                raise SourceError(f"{self.shown}: the artifact listing does not end (pagination loop)")
+                raise SourceError(
+                    f"{self.shown}: the artifact listing does not end (pagination loop)", hint=_API_HINT
+                )
             seen.add(url)
             resp = self._api_get(client, url)
             try:
                 payload = resp.json()
             except (ValueError, json.JSONDecodeError):
-                raise SourceError(f"{self.shown}: the artifact listing is not JSON") from None
+                kind = resp.headers.get("Content-Type", "no Content-Type").split(";")[0].strip()
+                raise SourceError(
+                    f"{self.shown}: the artifact listing is not JSON (got {kind[:60]})", hint=_API_HINT
+                ) from None
             arts = payload.get("artifacts") if isinstance(payload, dict) else None
             if not isinstance(arts, list) or not all(
                 isinstance(a, dict) and isinstance(a.get("id"), int) and isinstance(a.get("name"), str)
                 for a in arts
             ):
-                raise SourceError(f"{self.shown}: unexpected artifact listing (no `artifacts` list)")
+                raise SourceError(
+                    f"{self.shown}: unexpected artifact listing (no `artifacts` list)", hint=_API_HINT
+                )
             found.extend(arts)
             url = resp.links.get("next", {}).get("url")
             if url is not None and _origin(url) != api_origin:
                 # The token would follow the link: never to another host.
-                raise SourceError(f"{self.shown}: a pagination link leaves the API host; refused")
+                raise SourceError(
+                    f"{self.shown}: a pagination link leaves the API host; refused", hint=_API_HINT
+                )
         pat = r.pattern.lower()
         return [a for a in found if fnmatch.fnmatchcase(a["name"].lower(), pat)]
 

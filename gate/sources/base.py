@@ -22,13 +22,17 @@ __all__ = ["RawDocument", "Source", "SourceContext", "SourceError", "Limits"]
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Resource caps for everything a source reads (raise them with CLI flags)."""
+    """Resource caps for everything the gate reads (raise them with CLI flags; SECURITY.md lists them).
+    Going over a cap is an error naming the cap, never a truncation."""
 
-    max_document_bytes: int = 1 << 30  # one document (file, download, archive member)
+    max_document_bytes: int = 1 << 30  # one document (file, stdin, download, archive member)
     max_download_bytes: int = 512 << 20  # one HTTP response body
     max_archive_members: int = 10_000
     max_archive_total_bytes: int = 1 << 30
     max_compression_ratio: int = 200
+    max_events: int = 20_000_000  # event records read in one run (duplicates included)
+    max_depth: int = 64  # nesting of lists/objects in one event record or YAML document (at most 256)
+    max_rules: int = 1_000  # rules + patterns + compositions of one policy (gate.policy.loader.MAX_RULES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from typing import Any
 
 from gate.errors import InputError
 from gate.model import Event, Origin, canonical_json, content_id
-from gate.sources.base import RawDocument
+from gate.sources.base import Limits, RawDocument
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
-from gate.yamlutil import YamlLoadError, load_with_lines
+from gate.yamlutil import YamlLoadError, format_path, json_problem, line_for, load_with_lines
 
 TYPE_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 FIELDS = frozenset({"type", "timestamp", "id", "domain", "lineage", "props"})
@@ -43,7 +44,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    # Called by the C scanner for number literals with a fraction or an exponent only (not integers).
+    value = float(text)
+    if value - value != 0.0:  # inf (1e400): JSON numbers beyond the double range are refused, not clamped
+        raise ValueError(f"the number {text[:40]} is out of range (beyond about 1.8e308)")
+    return value
+
+
+_JSON = json.JSONDecoder(
+    object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant, parse_float=_finite_float
+)
 
 
 @dataclass
@@ -57,6 +68,7 @@ class Inputs:
     merged_duplicates: int = 0
     unknown_types: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    _ordered: list[Event] | None = field(default=None, init=False, repr=False, compare=False)
 
     def origins_of(self, event_id: str) -> list[Origin]:
         o = self.origins.get(event_id)
@@ -64,12 +76,19 @@ class Inputs:
             return []
         return list(o) if isinstance(o, list) else [o]
 
+    def ordered(self) -> list[Event]:
+        """The events in canonical order (timestamp, then id), sorted once and kept."""
+        if self._ordered is None:
+            self._ordered = sorted(self.events, key=lambda e: (e.ts, e.id))
+        return self._ordered
+
     def digest(self) -> str:
         """sha256 over the canonical events in canonical order: independent of files and their order."""
         h = hashlib.sha256()
-        evs = sorted(self.events, key=lambda e: (e.ts, e.id))
+        evs = self.ordered()
         for i in range(0, len(evs), 20000):
-            chunk = [[e.id, e.type, e.ts, e.domain, e.lineage, e.props] for e in evs[i : i + 20000]]
+            # An Event is a NamedTuple, so it encodes as [id, type, ts, domain, lineage, props].
+            chunk = evs[i : i + 20000]
             h.update(json.dumps(chunk, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
         return "sha256:" + h.hexdigest()
 
@@ -77,11 +96,13 @@ class Inputs:
 class EventCollector:
     """Accumulates records from any number of documents; `finish()` returns the merged Inputs."""
 
-    def __init__(self, types: Mapping[str, str]) -> None:
+    def __init__(self, types: Mapping[str, str], limits: Limits | None = None) -> None:
         self.types = types
+        self.limits = limits if limits is not None else Limits()
         self._by_id: dict[str, Event] = {}
         self._origins: dict[str, Origin | list[Origin]] = {}  # a list only once an id is seen twice
-        self._ok_types: set[str] = set()
+        self._ok_types: dict[str, str] = {}  # valid type names, each kept as one shared string
+        self._strings: dict[str, str] = {}  # domains and lineages, likewise
         self.documents = 0
         self.records = 0
         self.merged = 0
@@ -99,11 +120,15 @@ class EventCollector:
             self.skipped.append((doc.name, "not an event file extension"))
             self.documents -= 1
             return
+        cap = self.limits.max_document_bytes
         with doc.opener() as stream:
             if kind == "jsonl":
+                _check_file_size(doc.name, stream, cap)
                 self._add_jsonl(doc.name, stream)
                 return
-            data = stream.read()
+            data = stream.read(cap + 1)
+        if len(data) > cap:
+            raise _over_document_cap(doc.name, cap)
         if data.startswith(BOM):
             data = data[len(BOM) :]
         if kind == "auto":
@@ -117,8 +142,10 @@ class EventCollector:
             raise InputError(f"{doc.name}: unknown event document kind {kind!r}")
 
     def _add_jsonl(self, name: str, stream: Iterable[bytes]) -> None:
-        scan = _JSON.scan_once  # the C scanner: no per-line regex work, duplicate keys and NaN refused
+        scan = _JSON.scan_once  # type: ignore[attr-defined]  # the C scanner: no per-line regex work, duplicate keys and NaN refused
         add = self.add_record
+        max_depth = self.limits.max_depth
+        depth_chars = _depth_chars(max_depth)
         for lineno, raw in enumerate(stream, 1):
             try:
                 text = raw.decode("utf-8")
@@ -137,6 +164,13 @@ class EventCollector:
             else:
                 if end != len(text) and not text[end:].isspace():
                     self._decode_line(name, lineno, text)  # raises with the decoder's own message
+            if (
+                len(text)
+                > depth_chars  # most lines stop here; then counting brackets (C speed) rules out the rest
+                and text.count("[") + text.count("{") > max_depth
+                and _depth(obj) > max_depth
+            ):
+                raise _over_depth_cap(f"{name}:{lineno}", max_depth)
             add(obj, Origin(name, lineno))
 
     @staticmethod
@@ -159,6 +193,8 @@ class EventCollector:
             except (json.JSONDecodeError, ValueError, RecursionError) as e:
                 raise InputError(f"{name}:{_line_of(text, e)}: not valid JSON: {_json_reason(e)}") from None
             if _skip_ws(text, end) >= len(text):
+                if _too_deep(obj, text, i, end, self.limits.max_depth):
+                    raise _over_depth_cap(f"{name}:{text.count(chr(10), 0, i) + 1}", self.limits.max_depth)
                 self.add_record(obj, Origin(name, text.count("\n", 0, i) + 1))
                 return
             self._add_jsonl(name, (line.encode("utf-8") for line in text.splitlines(keepends=True)))
@@ -181,6 +217,8 @@ class EventCollector:
                 ) from None
             line += text.count("\n", pos, i)
             pos = i
+            if _too_deep(obj, text, i, end, self.limits.max_depth):
+                raise _over_depth_cap(f"{name}:{line}", self.limits.max_depth)
             self.add_record(obj, Origin(name, line))
             i = _skip_ws(text, end)
             if i < len(text) and text[i] == ",":
@@ -196,13 +234,19 @@ class EventCollector:
 
     def _add_yaml(self, name: str, data: bytes) -> None:
         try:
-            obj, lines = load_with_lines(data)
+            obj, lines = load_with_lines(data, max_depth=self.limits.max_depth + 1)  # +1: the list itself
         except YamlLoadError as e:
+            if "max_depth cap" in e.message:  # counted from the list: say the cap as the user sets it
+                raise _over_depth_cap(f"{name}:{e.line}", self.limits.max_depth) from None
             raise InputError(f"{name}:{e.line}: {e.message}") from None
         if obj is None:
             return
         if not isinstance(obj, list):
             raise InputError(f"{name}:1: expected a YAML list of events")
+        problem = json_problem(obj)  # YAML can say what JSON cannot (NaN, non-string keys, sets...)
+        if problem is not None:
+            path, why = problem
+            raise InputError(f"{name}:{line_for(lines, path)}: {format_path(path[1:])}: {why}")
         for i, item in enumerate(obj):
             self.add_record(item, Origin(name, lines.get((i,), 1)))
 
@@ -210,6 +254,12 @@ class EventCollector:
     def add_record(self, obj: Any, origin: Origin) -> None:
         """Validate one event object and merge it into the collection."""
         self.records += 1
+        if self.records > self.limits.max_events:
+            raise InputError(
+                f"{origin}: more than {self.limits.max_events} events in this run (the max_events cap); "
+                "refusing to read on rather than judge part of the evidence",
+                hint="raise the cap with --max-events if this volume is expected",
+            )
         event = self._validate(obj, origin)
         eid = event.id
         prior = self._by_id.get(eid)
@@ -241,12 +291,14 @@ class EventCollector:
             raise InputError(f"{origin}: {k}: unknown field{did}")
         get = obj.get
         etype = get("type")
-        if etype not in self._ok_types:
+        known_type = self._ok_types.get(etype) if type(etype) is str else None
+        if known_type is None:
             if etype is None:
                 raise InputError(f"{origin}: type: required field is missing")
             if not isinstance(etype, str) or not TYPE_RE.match(etype):
                 raise InputError(f"{origin}: type: {etype!r} is not a snake_case type name")
-            self._ok_types.add(etype)
+            known_type = self._ok_types[etype] = etype
+        etype = known_type  # one shared string per type, domain and lineage: a million copies add up
         stamp = get("timestamp")
         if stamp is None:
             raise InputError(f"{origin}: timestamp: required field is missing")
@@ -259,9 +311,13 @@ class EventCollector:
             domain = self.types.get(etype)
         elif type(domain) is not str or not domain:
             raise InputError(f"{origin}: domain: must be a non-empty string, got {domain!r}")
+        else:
+            domain = self._strings.setdefault(domain, domain)
         lineage = get("lineage")
-        if lineage is not None and (type(lineage) is not str or not lineage):
-            raise InputError(f"{origin}: lineage: must be a non-empty string or null, got {lineage!r}")
+        if lineage is not None:
+            if type(lineage) is not str or not lineage:
+                raise InputError(f"{origin}: lineage: must be a non-empty string or null, got {lineage!r}")
+            lineage = self._strings.setdefault(lineage, lineage)
         props = get("props")
         if props is None:
             props = _EMPTY
@@ -333,8 +389,66 @@ def _json_reason(e: BaseException) -> str:
     if isinstance(e, json.JSONDecodeError):
         return f"{e.msg} (column {e.colno})"
     if isinstance(e, RecursionError):
-        return "nested too deeply"
-    return str(e)
+        return "nested too deeply (over the max_depth cap)"
+    text = str(e)
+    if "integer string conversion" in text:  # Python's own 4300-digit limit: no advice about sys.*
+        return "an integer with more than 4300 digits"
+    return text
+
+
+def _depth(obj: Any) -> int:
+    """Nesting depth of lists and objects (a scalar is 0, `{}` is 1), without recursion."""
+    deepest = 0
+    stack = [(obj, 1)]
+    while stack:
+        value, level = stack.pop()
+        if type(value) is dict:
+            value = list(value.values())
+        elif type(value) is not list:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((v, level + 1) for v in value if type(v) in (dict, list))
+    return deepest
+
+
+def _depth_chars(cap: int) -> int:
+    """A record this long or shorter cannot be a valid event nested deeper than `cap`: each level
+    takes two brackets, and `{"type":"a","timestamp":"0001-01-01T00:00:00Z","props":...}` takes 50
+    more characters (a shorter deep record fails validation anyway, before anything walks it)."""
+    return 2 * cap + 50
+
+
+def _too_deep(obj: Any, text: str, start: int, end: int, cap: int) -> bool:
+    """Whether the record decoded from text[start:end] nests deeper than `cap`; the length and then
+    the bracket count (C speed) rule nearly every record out before any walk."""
+    if end - start <= _depth_chars(cap) or text.count("[", start, end) + text.count("{", start, end) <= cap:
+        return False
+    return _depth(obj) > cap
+
+
+def _over_depth_cap(where: str, cap: int) -> InputError:
+    return InputError(
+        f"{where}: nested more than {cap} levels deep (the max_depth cap)",
+        hint="raise the cap with --max-depth (at most 256) if such nesting is expected",
+    )
+
+
+def _over_document_cap(name: str, cap: int) -> InputError:
+    return InputError(
+        f"{name}: more than {cap} bytes, over the per-document cap (max_document_bytes)",
+        hint="raise the cap with --max-document-bytes if this size is expected",
+    )
+
+
+def _check_file_size(name: str, stream: Any, cap: int) -> None:
+    """A JSON Lines document is read as a stream: check a real file's size before the first line
+    (in-memory documents come from downloads and archives, which are capped where they are read)."""
+    try:
+        size = os.fstat(stream.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # BytesIO, pipes: no size to check here
+        return
+    if size > cap:
+        raise _over_document_cap(name, cap)
 
 
 def _kind(obj: Any) -> str:
@@ -343,8 +457,10 @@ def _kind(obj: Any) -> str:
     )
 
 
-def read_documents(docs: Iterable[RawDocument], types: Mapping[str, str]) -> Inputs:
-    collector = EventCollector(types)
+def read_documents(
+    docs: Iterable[RawDocument], types: Mapping[str, str], limits: Limits | None = None
+) -> Inputs:
+    collector = EventCollector(types, limits)
     for doc in docs:
         collector.add_document(doc)
     return collector.finish()

@@ -96,7 +96,13 @@ class StdinSource:
 
     def documents(self) -> Iterator[RawDocument]:
         opener = self.ctx.stdin or (lambda: sys.stdin.buffer)
-        data = opener().read()
+        cap = self.ctx.limits.max_document_bytes
+        data = opener().read(cap + 1)  # never more than the cap in memory
+        if len(data) > cap:
+            raise InputError(
+                f"<stdin>: more than {cap} bytes, over the per-document cap (max_document_bytes)",
+                hint="raise the cap with --max-document-bytes if this size is expected",
+            )
         yield RawDocument.from_bytes("<stdin>", data, kind="auto")
 
 

@@ -12,13 +12,21 @@ import ipaddress
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
-from gate.errors import InputError, UsageError
+from gate.errors import InputError, SourceError, UsageError
 from gate.http import HttpClient
 from gate.redact import safe_url, url_secrets
 from gate.sources.archives import EVENT_EXTENSIONS, archive_documents, archive_format, is_archive_name
 from gate.sources.base import Limits, RawDocument, SourceContext
 
-__all__ = ["UrlSource", "client_for", "documents_from_download", "is_loopback", "open_url", "refuse_offline"]
+__all__ = [
+    "UrlSource",
+    "client_for",
+    "documents_from_download",
+    "is_loopback",
+    "looks_like_html",
+    "open_url",
+    "refuse_offline",
+]
 
 
 def is_loopback(host: str) -> bool:
@@ -63,6 +71,12 @@ def check_scheme(url: str, ctx: SourceContext, shown: str) -> None:
         )
 
 
+def looks_like_html(data: bytes) -> bool:
+    """Whether a body starts like an HTML page (after a BOM and whitespace)."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
 def documents_from_download(
     name: str,
     data: bytes,
@@ -93,10 +107,18 @@ class UrlSource:
 
     def documents(self) -> Iterator[RawDocument]:
         client = client_for(self.ctx)
-        client.add_secret(self.url)  # presigned: the whole URL is a secret
+        if self.url != self.name:  # a query or credentials: presigned, the whole URL is a secret
+            client.add_secret(self.url)
         for s in url_secrets(self.url):
             client.add_secret(s)
         data = client.download(self.url, max_bytes=self.ctx.limits.max_download_bytes, name=self.name)
+        if looks_like_html(data):
+            # A login page, a proxy's error page or a CDN placeholder answered 200: not the evidence.
+            raise SourceError(
+                f"{self.name}: the server answered with an HTML page, not evidence",
+                hint="a login, proxy or error page answered instead of the file; check the URL and its "
+                "credentials (a presigned URL may have expired)",
+            )
         yield from documents_from_download(self.name, data, self.ctx.limits)
 
 

@@ -17,7 +17,15 @@ from gate.errors import InputError, UsageError
 from gate.sources.evals import inspect_ai, lm_eval, openai_evals, promptfoo
 from gate.sources.evals.compare import CompareOptions, compare
 from gate.sources.evals.emit import EventContext, canonical, sort_key
-from gate.sources.evals.model import NOT_JSON, Adapter, EvalResult, MetricValue, TaskResult, user_timestamp
+from gate.sources.evals.model import (
+    NOT_JSON,
+    Adapter,
+    EvalResult,
+    MetricValue,
+    TaskResult,
+    json_error_reason,
+    user_timestamp,
+)
 
 FORMATS: dict[str, Adapter] = {
     lm_eval.NAME: Adapter(lm_eval.NAME, lm_eval.sniff, lm_eval.parse),
@@ -66,6 +74,8 @@ def detect_format(name: str, data: bytes) -> str:
                 raise InputError(f"{name}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
             except (UnicodeDecodeError, RecursionError):
                 pass
+            except ValueError as e:  # an integer with thousands of digits
+                raise InputError(f"{name}: invalid JSON: {json_error_reason(e)}") from None
         raise InputError(f"{name}: not a recognised eval result file (pass --format: one of {choices})")
     raise InputError(f"{name}: ambiguous eval format ({', '.join(matches)}): pass --format")
 

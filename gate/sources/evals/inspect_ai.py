@@ -57,8 +57,8 @@ def _zip_has_header(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return HEADER in zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return False  # a sniffer never raises: parse() says what is wrong
 
 
 def _read_header(file: str, data: bytes) -> bytes:
@@ -84,6 +84,8 @@ def _read_header(file: str, data: bytes) -> bytes:
         raise fail(file, "zip", f"not a readable .eval archive ({e})") from None
     except (OSError, ValueError, EOFError, NotImplementedError, zlib.error) as e:
         raise fail(file, "zip", f"not a readable .eval archive ({type(e).__name__}: {e})") from None
+    except RuntimeError:  # zipfile's answer to an encrypted member (the flag may be damage)
+        raise fail(file, HEADER, "encrypted in the .eval archive (a password is needed)") from None
 
 
 def _timestamp(file: str, log: dict[str, Any]) -> tuple[str | None, str | None]:

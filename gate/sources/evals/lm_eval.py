@@ -72,7 +72,10 @@ def _timestamp(file: str, doc: dict[str, Any]) -> tuple[str | None, str | None]:
         return None, None
     value = doc["date"]
     if is_number(value):
-        return epoch_to_rfc3339(float(value)), "date"
+        try:
+            return epoch_to_rfc3339(float(value)), "date"
+        except ValueError as e:
+            raise fail(file, "date", str(e)) from None
     if isinstance(value, str):
         dt = parse_rfc3339(value)
         if dt is not None:

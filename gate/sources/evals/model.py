@@ -127,23 +127,50 @@ def fail(file: str, field: str, message: str) -> InputError:
     return InputError(f"{file}: {field}: {message}")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):  # two values for one key: refuse rather than keep the last one silently
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise ValueError(f"duplicate key {k!r}")
+            seen.add(k)
+    return out
+
+
+def json_error_reason(e: ValueError) -> str:
+    """Why json.loads refused a document, when it is not a JSONDecodeError (no position known)."""
+    text = str(e)
+    if "integer string conversion" in text:  # Python's own 4300-digit limit: no advice about sys.*
+        return "an integer with more than 4300 digits"
+    return text
+
+
 def load_json(file: str, data: bytes, what: str = "JSON") -> Any:
-    """Parse a whole JSON document; a syntax error names file, line and column."""
+    """Parse a whole JSON document; a syntax error names file, line and column. Duplicate keys are
+    an error (which of two values would count?)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(f"{file}: not UTF-8 text (byte {e.start})") from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as e:
         raise InputError(f"{file}:{e.lineno}:{e.colno}: invalid {what}: {e.msg}") from None
     except RecursionError:
         raise InputError(f"{file}: invalid {what}: nested too deeply") from None
+    except ValueError as e:  # a duplicate key, or an integer with thousands of digits
+        raise InputError(f"{file}: invalid {what}: {json_error_reason(e)}") from None
 
 
 def is_number(v: Any) -> TypeGuard[int | float]:
-    """A finite JSON number (bools are not numbers)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite JSON number that fits a float (bools are not numbers)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer of hundreds of digits: beyond any float
+        return False
 
 
 def expect_dict(file: str, field: str, v: Any) -> dict[str, Any]:
@@ -196,8 +223,8 @@ def version_str(v: Any) -> str | None:
 def int_or_none(v: Any) -> int | None:
     if is_number(v) and float(v).is_integer():
         return int(v)
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
+    if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit() and len(v.strip()) <= 18:
+        return int(v.strip())  # ASCII only: `isdigit` alone accepts fullwidth and other look-alike digits
     return None
 
 
@@ -212,7 +239,8 @@ def build_tasks(file: str, tasks: Mapping[str, TaskResult]) -> tuple[TaskResult,
 # timestamps: RFC 3339 with an offset, rendered one way so that the same instant gives the same text
 
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$",
+    re.ASCII,  # \d must not match fullwidth or other look-alike digits
 )
 
 
@@ -229,7 +257,7 @@ def parse_rfc3339(text: str) -> datetime | None:
         tz = timezone.utc
     else:
         off = timedelta(hours=int(oh), minutes=int(om))
-        if off >= timedelta(hours=24):
+        if off >= timedelta(hours=24) or int(om) > 59:
             return None
         tz = timezone(-off if sign == "-" else off)
     try:
@@ -257,8 +285,11 @@ def render_rfc3339(dt: datetime) -> str:
 
 
 def epoch_to_rfc3339(seconds: float) -> str:
-    """A Unix epoch (seconds, UTC by definition) as RFC 3339."""
-    return render_rfc3339(datetime.fromtimestamp(seconds, tz=timezone.utc))
+    """A Unix epoch (seconds, UTC by definition) as RFC 3339. Raises ValueError outside the years 1-9999."""
+    try:
+        return render_rfc3339(datetime.fromtimestamp(seconds, tz=timezone.utc))
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{seconds!r} seconds since 1970 is outside the years 1 to 9999") from None
 
 
 def user_timestamp(text: str) -> str:

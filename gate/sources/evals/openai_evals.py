@@ -31,13 +31,14 @@ from gate.sources.evals.model import (
     fail,
     int_or_none,
     is_number,
+    json_error_reason,
     orientation,
     parse_rfc3339,
     render_rfc3339,
 )
 
 NAME = "openai-evals"
-_NAIVE_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
+_NAIVE_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$", re.ASCII)
 _COUNT_KEYS = frozenset({"n_samples", "num_samples"})
 
 
@@ -91,6 +92,8 @@ def parse(file: str, data: bytes) -> EvalResult:
             raise InputError(f"{file}:{lineno}:{e.colno}: invalid JSON line: {e.msg}") from None
         except RecursionError:
             raise InputError(f"{file}:{lineno}: invalid JSON line: nested too deeply") from None
+        except ValueError as e:  # an integer with thousands of digits
+            raise InputError(f"{file}:{lineno}: invalid JSON line: {json_error_reason(e)}") from None
         if not isinstance(obj, dict):
             raise InputError(f"{file}:{lineno}: expected a JSON object per line")
         if "spec" in obj:

@@ -102,7 +102,10 @@ def _timestamp(file: str, doc: dict[str, Any], results: Any) -> tuple[str | None
         value = doc["createdAt"]
         if not is_number(value):
             raise fail(file, "createdAt", f"expected a Unix epoch in milliseconds, got {value!r}")
-        return epoch_to_rfc3339(float(value) / 1000.0), "createdAt"
+        try:
+            return epoch_to_rfc3339(float(value) / 1000.0), "createdAt"
+        except ValueError as e:
+            raise fail(file, "createdAt", f"{value!r} ms: {e}") from None
     return None, None
 
 
