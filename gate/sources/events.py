@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.errors import InputError
+from gate.jsonutil import STRICT
 from gate.model import Event, Origin, canonical_json, content_id
 from gate.sources.base import Limits, RawDocument
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
@@ -30,32 +31,7 @@ BOM = b"\xef\xbb\xbf"
 _EMPTY: dict[str, Any] = {}
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise ValueError(f"duplicate key {k!r}")
-            seen.add(k)
-    return out
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    # Called by the C scanner for number literals with a fraction or an exponent only (not integers).
-    value = float(text)
-    if value - value != 0.0:  # inf (1e400): JSON numbers beyond the double range are refused, not clamped
-        raise ValueError(f"the number {text[:40]} is out of range (beyond about 1.8e308)")
-    return value
-
-
-_JSON = json.JSONDecoder(
-    object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant, parse_float=_finite_float
-)
+_JSON = STRICT
 
 
 class OriginTable:

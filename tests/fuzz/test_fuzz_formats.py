@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from gate.action import INPUTS, parse_inputs, run
 from gate.errors import GateError, InputError, SourceError, UsageError
+from gate.model import Origin
 from gate.policy import load_policy
 from gate.sources.archives import archive_documents
 from gate.sources.base import Limits
@@ -172,7 +173,7 @@ def test_eval_to_events_with_a_mutated_spec(fmt: str, kind: int, pos: int, blob:
     if not isinstance(result, GateError):
         collector = EventCollector(TYPES)  # what the adapter made is read by the gate like any event
         for line in result.jsonl().splitlines():
-            collector.add_record(json.loads(line), None)  # type: ignore[arg-type]
+            collector.add_record(json.loads(line), Origin("eval", None))
 
 
 def test_every_format_is_covered() -> None:

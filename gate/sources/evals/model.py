@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeGuard
 
 from gate.errors import InputError, UsageError
+from gate.jsonutil import no_duplicate_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,17 +128,6 @@ def fail(file: str, field: str, message: str) -> InputError:
     return InputError(f"{file}: {field}: {message}")
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):  # two values for one key: refuse rather than keep the last one silently
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise ValueError(f"duplicate key {k!r}")
-            seen.add(k)
-    return out
-
-
 def json_error_reason(e: ValueError) -> str:
     """Why json.loads refused a document, when it is not a JSONDecodeError (no position known)."""
     text = str(e)
@@ -154,7 +144,7 @@ def load_json(file: str, data: bytes, what: str = "JSON") -> Any:
     except UnicodeDecodeError as e:
         raise InputError(f"{file}: not UTF-8 text (byte {e.start})") from None
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        return json.loads(text, object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as e:
         raise InputError(f"{file}:{e.lineno}:{e.colno}: invalid {what}: {e.msg}") from None
     except RecursionError:
