@@ -1,4 +1,4 @@
-"""Evaluate lineage partitions in parallel processes (`--jobs`): same results as one process.
+"""Use the other cores (`--jobs`): lineage partitions and the input digest in forked processes.
 
 Partitions are independent (SPEC 3.7). Workers are forked after the events are read, so they
 inherit the parsed events instead of receiving them through pickling; each returns its
@@ -8,12 +8,16 @@ to a sequential run. Where fork is unavailable, evaluation stays sequential.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Sequence
+import os
+import signal
+from collections.abc import Callable, Sequence
 
 from gate.engine import PartitionResult, evaluate_partition
 from gate.model import Event
 from gate.policy.model import Policy
+from gate.sources.events import Inputs
 
 _WORK: tuple[Policy, Sequence[tuple[str | None, Sequence[Event]]]] | None = None
 
@@ -41,3 +45,65 @@ def evaluate_parallel(
     finally:
         _WORK = None
     return [results[i] for i in range(len(parts))]
+
+
+class Pending:
+    """A digest computed in a forked child while the caller goes on; `get()` waits for it. The child
+    writes its answer (a few dozen bytes, so one atomic write) to a pipe and exits; any failure
+    there falls back to computing the value here, so the result never depends on the child."""
+
+    def __init__(self, compute: Callable[[], str], pid: int | None = None, fd: int | None = None) -> None:
+        self._compute = compute
+        self._pid = pid
+        self._fd = fd
+
+    def get(self) -> str:
+        if self._pid is None or self._fd is None:
+            return self._compute()
+        chunks = []
+        while True:
+            chunk = os.read(self._fd, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        ok = self._reap() == 0
+        text = b"".join(chunks).decode("ascii", "replace")
+        return text if ok and text.startswith("sha256:") else self._compute()
+
+    def close(self) -> None:
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> int:
+        status = 1
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._pid is not None:
+            _, code = os.waitpid(self._pid, 0)
+            status = os.waitstatus_to_exitcode(code)
+            self._pid = None
+        return status
+
+
+def digest_in_background(inputs: Inputs, jobs: int) -> Pending:
+    """The input digest (sha256 over every canonical event) computed by a forked child, which
+    inherits the events instead of receiving them; in place when there is one job, few events, or
+    no fork."""
+    if jobs < 2 or len(inputs.events) < 50_000 or not hasattr(os, "fork"):
+        return Pending(inputs.digest)
+    inputs.ordered()  # sort once, before the fork, so that both processes share the order
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, answer, and leave without running any cleanup of the parent's
+        code = 1
+        try:
+            os.close(read_fd)
+            os.write(write_fd, inputs.digest().encode("ascii"))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return Pending(inputs.digest, pid, read_fd)

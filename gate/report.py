@@ -79,6 +79,7 @@ def build_report(
     waivers: Mapping[str, Any] | None = None,
     request: Mapping[str, Any] | None = None,
     refs: Iterable[str] | None = None,
+    digest: str | None = None,
 ) -> dict[str, Any]:
     """`window` (history scoping) goes under `inputs.window`; `waivers` (gate.waivers.WaiverJudge.section)
     and `request` (the policy reference and waivers path the run used) are top-level keys; `refs` (the
@@ -140,7 +141,7 @@ def build_report(
         "tool": {"name": "synapse-gate", "version": __version__},
         "policy": policy_section(policy),
         "inputs": {
-            "digest": inputs.digest(),
+            "digest": digest or inputs.digest(),
             "events": len(inputs.events),
             "unknown_types": {
                 t: {"count": n, "suggestion": suggest_type(t, known)} for t, n in inputs.unknown_types.items()

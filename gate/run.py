@@ -17,6 +17,7 @@ from gate.engine import Evaluation, PartitionResult, evaluate_partition, partiti
 from gate.errors import InputError, UsageError
 from gate.http import HttpClient
 from gate.model import Event, Origin
+from gate.parallel import digest_in_background
 from gate.policy import DEFAULT_POLICY, Policy, load_policy
 from gate.redact import redact
 from gate.report import build_report
@@ -298,39 +299,44 @@ def _check(request: CheckRequest) -> CheckResult:
     window = resolve_window(request.since, request.until, as_of)
     waiver_file = load_waivers(request.waivers, policy) if request.waivers else None
     inputs, eval_notes = read_inputs(request, policy)
-    messages = input_messages(inputs, policy, request.strict) + eval_notes
-    messages.extend(dict(m) for m in request.extra_messages)
-    scoped = inputs
-    if window.since is not None or window.until is not None:
-        # Scoping filters leaf events after reading (so the input digest covers everything read).
-        scoped = replace(inputs, events=[e for e in inputs.events if window.contains(e)])
-    evaluation = evaluate_partitions(policy, scoped, request.lineages, request.jobs)
-    in_scope = {p.partition for p in evaluation.partitions}
-    leaves = [e for e in scoped.events if e.lineage is None or e.lineage in in_scope]
-    waiver_for = WaiverJudge(waiver_file, as_of)
-    verdict = decide(
-        policy,
-        evaluation,
-        leaves,
-        as_of=as_of,
-        fail_on=request.fail_on,
-        warn_only=request.warn_only,
-        waiver_for=waiver_for,
-    )
-    if request.strict:
-        waiver_for.check_strict()
-    verdict = replace(verdict, notes=(*verdict.notes, *waiver_for.notes()))
-    report = build_report(
-        policy,
-        inputs,
-        evaluation,
-        verdict,
-        messages=messages,
-        window=window_section(window, request.lineages, len(scoped.events), len(inputs.events)),
-        waivers=waiver_for.section(),
-        request={"policy": request.policy, "waivers": request.waivers},
-        refs=[redact(r) for r in request.events],
-    )
+    pending = digest_in_background(inputs, request.jobs)  # the other core hashes while this one evaluates
+    try:
+        messages = input_messages(inputs, policy, request.strict) + eval_notes
+        messages.extend(dict(m) for m in request.extra_messages)
+        scoped = inputs
+        if window.since is not None or window.until is not None:
+            # Scoping filters leaf events after reading (so the input digest covers everything read).
+            scoped = replace(inputs, events=[e for e in inputs.events if window.contains(e)])
+        evaluation = evaluate_partitions(policy, scoped, request.lineages, request.jobs)
+        in_scope = {p.partition for p in evaluation.partitions}
+        leaves = [e for e in scoped.events if e.lineage is None or e.lineage in in_scope]
+        waiver_for = WaiverJudge(waiver_file, as_of)
+        verdict = decide(
+            policy,
+            evaluation,
+            leaves,
+            as_of=as_of,
+            fail_on=request.fail_on,
+            warn_only=request.warn_only,
+            waiver_for=waiver_for,
+        )
+        if request.strict:
+            waiver_for.check_strict()
+        verdict = replace(verdict, notes=(*verdict.notes, *waiver_for.notes()))
+        report = build_report(
+            policy,
+            inputs,
+            evaluation,
+            verdict,
+            messages=messages,
+            window=window_section(window, request.lineages, len(scoped.events), len(inputs.events)),
+            waivers=waiver_for.section(),
+            request={"policy": request.policy, "waivers": request.waivers},
+            refs=[redact(r) for r in request.events],
+            digest=pending.get(),
+        )
+    finally:
+        pending.close()
     return CheckResult(report, verdict.exit_code, policy, evaluation, inputs, verdict)
 
 

@@ -8,6 +8,8 @@ import json
 import jsonschema
 import pytest
 from helpers import ROOT, run_check, write_jsonl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gate.errors import InputError, UsageError
 from gate.model import Origin
@@ -240,3 +242,16 @@ def test_schema_and_reader_agree(event):
     except InputError:
         reader_ok = False
     assert schema_ok == reader_ok
+
+
+# -- canonical order ------------------------------------------------------------------------------
+@settings(max_examples=200, derandomize=True)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.text("ab", max_size=3)), unique_by=lambda x: x[1] + str(x[0]))
+)
+def test_canonical_order_is_time_then_id(pairs):
+    from gate.model import Event
+    from gate.sources.events import canonical_order
+
+    events = [Event(f"{i}{name}", "t", ts) for i, (ts, name) in enumerate(pairs)]
+    assert canonical_order(events) == sorted(events, key=lambda e: (e.ts, e.id))
