@@ -84,5 +84,5 @@ def canonical_json(obj: Any) -> str:
 
 
 def content_id(obj: Any) -> str:
-    """A stable content hash used for ids: sha256 of canonical JSON, first 32 hex digits."""
-    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()[:32]
+    """The id of an event given without one (SPEC 2): the sha256 hex digest of its canonical JSON."""
+    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()

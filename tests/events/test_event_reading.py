@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -175,7 +176,12 @@ def test_missing_ids_are_content_hashes_so_duplicates_merge():
     }
     inputs = read_text("e.jsonl", json.dumps(ev) + "\n" + json.dumps(same) + "\n")
     assert len(inputs.events) == 1 and inputs.merged_duplicates == 1
-    assert len(inputs.events[0].id) == 32
+    # sha256 of the sorted-key compact JSON of type, domain (resolved), lineage, props and the UTC instant
+    canonical = (
+        '{"domain":"training","lineage":null,"props":{"a":2,"b":1},'
+        '"timestamp":"2026-01-01T09:00:00Z","type":"run_started"}'
+    )
+    assert inputs.events[0].id == hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def test_domain_defaults_from_the_policy_types_table():
