@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -338,7 +337,3 @@ def _check(request: CheckRequest) -> CheckResult:
     finally:
         pending.close()
     return CheckResult(report, verdict.exit_code, policy, evaluation, inputs, verdict)
-
-
-def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
