@@ -6,31 +6,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from evals_support import FIXTURES
+from evals_support import BLOOM_1B1, BLOOM_1B7, FIXTURES, PYTHIA_14M, PYTHIA_70M, T0, in_fixtures  # noqa: F401
 
 from gate.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-BLOOM_1B1 = "samples/lm-evaluation-harness/bloom-1b1_common_sense_reasoning_0-shot.json"
-BLOOM_1B7 = "samples/lm-evaluation-harness/bloom-1b7_common_sense_reasoning_0-shot.json"
-PYTHIA_14M = "samples/lm-evaluation-harness/results_2024-06-03T01-43-18.023720.json"
-PYTHIA_70M = "samples/lm-evaluation-harness/results_2024-06-03T01-43-43.303701.json"
-T0 = "2023-05-06T00:00:00Z"
-
-
-@pytest.fixture(autouse=True)
-def in_fixtures() -> Iterator[None]:
-    old = os.getcwd()
-    os.chdir(FIXTURES)
-    try:
-        yield
-    finally:
-        os.chdir(old)
+pytestmark = pytest.mark.usefixtures("in_fixtures")
 
 
 def run(*args: str, code: int = 0) -> Result:
