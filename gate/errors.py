@@ -7,6 +7,8 @@ contain a secret: callers pass secrets through `gate.redact` before building a m
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_PASS = 0
 EXIT_BLOCKED = 1
 EXIT_INVALID = 2
@@ -40,6 +42,19 @@ class InputError(GateError):
     """An event file (or other evidence document) is malformed: names file, line and field."""
 
     exit_code = EXIT_INVALID
+
+
+class IdConflict(InputError):
+    """The same event id with different content; `origin` and `first` are gate.model.Origin."""
+
+    def __init__(self, event_id: str, origin: Any, first: Any) -> None:
+        super().__init__(
+            f"{origin}: id: {event_id!r} is also used at {first} with different content "
+            "(the same id must always carry the same event)"
+        )
+        self.event_id = event_id
+        self.origin = origin
+        self.first = first
 
 
 class PolicyError(GateError):

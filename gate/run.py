@@ -25,6 +25,7 @@ from gate.sources.base import Limits
 from gate.sources.evals import eval_events
 from gate.sources.evals.compare import CompareOptions
 from gate.sources.events import EventCollector, Inputs, suggest_type
+from gate.sources.split import SPLIT_MIN_BYTES
 from gate.timefmt import NS, TimeFormatError, date_start_ns, format_timestamp, parse_duration, parse_timestamp
 from gate.verdict import Verdict, decide
 from gate.waivers import WaiverJudge, load_waivers, parse_date
@@ -132,7 +133,7 @@ def read_inputs(request: CheckRequest, policy: Policy) -> tuple[Inputs, list[dic
         allow_http=request.allow_http,
         http=http,
     )
-    collector = EventCollector(policy.types, request.limits)
+    collector = EventCollector(policy.types, request.limits, SPLIT_MIN_BYTES if request.jobs > 1 else None)
     for ref in request.events:
         for doc in resolve(ref, ctx).documents():
             collector.add_document(doc)

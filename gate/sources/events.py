@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from gate.errors import InputError
+from gate.errors import IdConflict, InputError
 from gate.jsonutil import STRICT
 from gate.model import Event, Origin, canonical_json, content_id
 from gate.sources.base import Limits, RawDocument
+from gate.sources.split import read_split, split_point
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
 from gate.yamlutil import YamlLoadError, format_path, json_problem, line_for, load_with_lines
 
@@ -121,9 +122,13 @@ class Inputs:
 class EventCollector:
     """Accumulates records from any number of documents; `finish()` returns the merged Inputs."""
 
-    def __init__(self, types: Mapping[str, str], limits: Limits | None = None) -> None:
+    def __init__(
+        self, types: Mapping[str, str], limits: Limits | None = None, split_bytes: int | None = None
+    ) -> None:
         self.types = types
         self.limits = limits if limits is not None else Limits()
+        self.split_bytes = split_bytes  # set: read local JSON Lines files this large on two cores
+        self._defer_cap = False  # while a file is read in two halves, max_events is judged after the merge
         self._events: list[Event] = []  # first-seen order; OriginTable.index maps ids to positions
         self._origins = OriginTable()
         self._ok_types: dict[str, str] = {}  # valid type names, each kept as one shared string
@@ -149,7 +154,11 @@ class EventCollector:
         with doc.opener() as stream:
             if kind == "jsonl":
                 _check_file_size(doc.name, stream, cap)
-                self._add_jsonl(doc.name, stream)
+                where = self._split_where(stream)
+                if where is not None:
+                    read_split(self, doc.name, stream, *where)
+                else:
+                    self._add_jsonl(doc.name, stream)
                 return
             data = stream.read(cap + 1)
         if len(data) > cap:
@@ -166,12 +175,35 @@ class EventCollector:
         else:
             raise InputError(f"{doc.name}: unknown event document kind {kind!r}")
 
-    def _add_jsonl(self, name: str, stream: Iterable[bytes]) -> None:
+    def _split_where(self, stream: Any) -> tuple[str, int] | None:
+        """(path, offset) to read a large local file in two halves, or None."""
+        path = getattr(stream, "name", None)
+        if self.split_bytes is None or not isinstance(path, str) or not hasattr(os, "fork"):
+            return None
+        try:
+            if not os.path.isfile(path) or os.path.getsize(path) < self.split_bytes or stream.tell() != 0:
+                return None
+            point = split_point(path)
+        except OSError:
+            return None
+        return (path, point[1]) if point is not None else None
+
+    def _add_jsonl(
+        self, name: str, stream: Iterable[bytes], first_line: int = 1, count_cap: bool = True
+    ) -> None:
+        defer = self._defer_cap
+        self._defer_cap = defer or not count_cap
+        try:
+            self._read_lines(name, stream, first_line)
+        finally:
+            self._defer_cap = defer
+
+    def _read_lines(self, name: str, stream: Iterable[bytes], first_line: int) -> None:
         scan = _JSON.scan_once  # type: ignore[attr-defined]  # the C scanner: no per-line regex work, duplicate keys and NaN refused
         add = self.add_record
         max_depth = self.limits.max_depth
         depth_chars = _depth_chars(max_depth)
-        for lineno, raw in enumerate(stream, 1):
+        for lineno, raw in enumerate(stream, first_line):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
@@ -279,12 +311,8 @@ class EventCollector:
     def add_record(self, obj: Any, origin: Origin) -> None:
         """Validate one event object and merge it into the collection."""
         self.records += 1
-        if self.records > self.limits.max_events:
-            raise InputError(
-                f"{origin}: more than {self.limits.max_events} events in this run (the max_events cap); "
-                "refusing to read on rather than judge part of the evidence",
-                hint="raise the cap with --max-events if this volume is expected",
-            )
+        if self.records > self.limits.max_events and not self._defer_cap:
+            self._check_event_cap(origin)
         event = self._validate(obj, origin)
         eid = event.id
         table = self._origins
@@ -294,14 +322,62 @@ class EventCollector:
             self._events.append(event)
             table.where.append(table.pack(origin))
             return
+        self._merge_duplicate(ix, event, origin)
+
+    def first_origin(self, event_id: str) -> Origin | None:
+        """Where an id was first read, if it was."""
+        ix = self._origins.index.get(event_id)
+        return None if ix is None else self._origins.unpack(self._origins.where[ix])
+
+    def _check_event_cap(self, origin: Origin) -> None:
+        if self.records > self.limits.max_events:
+            raise InputError(
+                f"{origin}: more than {self.limits.max_events} events in this run (the max_events cap); "
+                "refusing to read on rather than judge part of the evidence",
+                hint="raise the cap with --max-events if this volume is expected",
+            )
+
+    def _merge_part(
+        self,
+        name: str,
+        events: Iterable[Event],
+        where: bytes,
+        more: Mapping[str, list[tuple[str, int | None]]],
+        records: int,
+        merged: int,
+        unknown: Mapping[str, int],
+    ) -> None:
+        """Take over what another collector read from the rest of document `name` (see split.py),
+        as if its lines had come through add_record here, in the same order."""
+        table = self._origins
+        packed = array("Q")
+        packed.frombytes(where)
+        doc = table.pack(Origin(name, None))  # this document's index, line 0
+        # (Strings need no re-interning: marshal keeps one object per string the child shared.)
+        index, kept, where_out = table.index, self._events, table.where
+        for event, w in zip(events, packed, strict=True):
+            ix = index.get(event.id)
+            if ix is None:
+                index[event.id] = len(kept)
+                kept.append(event)
+                where_out.append(doc | (w & 0xFFFFFFFF))
+            else:
+                self._merge_duplicate(ix, event, table.unpack(doc | (w & 0xFFFFFFFF)))
+        for eid, places in more.items():
+            for file, line in places:
+                self._merge_duplicate(index[eid], kept[index[eid]], Origin(file, line))
+        self.records += records
+        self.merged += merged - sum(len(v) for v in more.values())  # re-counted by _merge_duplicate
+        for t, n in unknown.items():
+            self.unknown[t] = self.unknown.get(t, 0) + n
+
+    def _merge_duplicate(self, ix: int, event: Event, origin: Origin) -> None:
+        table = self._origins
         prior = self._events[ix]
         if prior != event and prior.canonical() != event.canonical():
-            raise InputError(
-                f"{origin}: id: {eid!r} is also used at {table.unpack(table.where[ix])} with different content "
-                "(the same id must always carry the same event)"
-            )
+            raise IdConflict(event.id, origin, table.unpack(table.where[ix]))
         self.merged += 1
-        table.more.setdefault(eid, []).append(origin)
+        table.more.setdefault(event.id, []).append(origin)
 
     def _validate(self, obj: Any, origin: Origin) -> Event:
         if type(obj) is not dict:

@@ -1,0 +1,129 @@
+"""Read one large local JSON Lines file on two cores (`--jobs` > 1).
+
+The file is cut at the first line break after its middle. A forked child validates the second
+half with a collector of its own while the parent reads the first; the child sends back what it
+kept (events as plain tuples, packed origins, counts) through a pipe, and the parent merges it as
+if it had read those lines itself: duplicates, conflicts and origins come out in file order, so
+the result equals a sequential read. Only the max_events cap is judged after the merge (its error
+then names the file, not the line). If the child fails for any reason other than an input error,
+the parent reads the second half itself: the child can only make reading faster, never different.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from gate.errors import IdConflict, InputError
+from gate.model import Event, Origin
+
+if TYPE_CHECKING:
+    from gate.sources.events import EventCollector
+
+SPLIT_MIN_BYTES = 32 << 20  # below this, a fork costs more than it saves
+
+
+def split_point(path: str) -> tuple[int, int] | None:
+    """(size, offset just after the first line break past the middle), or None when not worth it."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        f.seek(size // 2)
+        f.readline()
+        mid = f.tell()
+    return (size, mid) if 0 < mid < size else None
+
+
+def _lines_until(stream: BinaryIO, end: int) -> Iterator[bytes]:
+    pos = 0
+    for line in stream:
+        if pos >= end:
+            return
+        pos += len(line)
+        yield line
+
+
+def _count_lines(path: str, end: int) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        left = end
+        while left > 0:
+            chunk = f.read(min(left, 8 << 20))
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            left -= len(chunk)
+    return n
+
+
+def _child(collector: EventCollector, name: str, path: str, mid: int, write_fd: int) -> None:
+    """Runs in the forked child: read [mid, end) and write one marshalled answer."""
+    try:
+        first_line = _count_lines(path, mid) + 1
+        with open(path, "rb") as f:
+            f.seek(mid)
+            collector._add_jsonl(name, f, first_line=first_line, count_cap=False)
+        table = collector._origins
+        answer: Any = (
+            "ok",
+            [tuple(e) for e in collector._events],
+            table.where.tobytes(),
+            {k: [tuple(o) for o in v] for k, v in table.more.items()},
+            collector.records,
+            collector.merged,
+            collector.unknown,
+        )
+    except IdConflict as e:  # the parent may know an earlier first place of this id
+        answer = ("conflict", e.event_id, tuple(e.origin), tuple(e.first))
+    except InputError as e:
+        answer = ("input-error", e.message, e.hint)
+    except BaseException as e:  # noqa: BLE001 - the parent reads this half itself instead
+        answer = ("failed", f"{type(e).__name__}: {e}")
+    with os.fdopen(write_fd, "wb") as out:
+        out.write(marshal.dumps(answer))
+
+
+def read_split(collector: EventCollector, name: str, stream: BinaryIO, path: str, mid: int) -> None:
+    """Read `stream` (the whole file `path`) into `collector`, the part after `mid` in a child."""
+    from gate.sources.events import EventCollector
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, checked through its answer
+        code = 1
+        try:
+            os.close(read_fd)
+            _child(EventCollector(collector.types, collector.limits), name, path, mid, write_fd)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    try:
+        collector._add_jsonl(name, _lines_until(stream, mid), count_cap=False)
+        with os.fdopen(read_fd, "rb") as pipe:
+            payload = pipe.read()
+    except BaseException:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise
+    os.waitpid(pid, 0)
+    try:
+        answer = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        answer = ("failed", "no answer")
+    if answer[0] == "input-error":
+        raise InputError(answer[1], hint=answer[2])
+    if answer[0] == "conflict":
+        _, eid, origin, first = answer
+        known = collector.first_origin(eid)
+        raise IdConflict(eid, Origin(*origin), known if known is not None else Origin(*first))
+    if answer[0] == "ok":
+        _, events, where, more, records, merged, unknown = answer
+        collector._merge_part(name, map(Event._make, events), where, more, records, merged, unknown)
+    else:
+        first_line = _count_lines(path, mid) + 1
+        with open(path, "rb") as f:
+            f.seek(mid)
+            collector._add_jsonl(name, f, first_line=first_line)
+    collector._check_event_cap(Origin(name, None))
