@@ -29,7 +29,7 @@ from gate.errors import WaiverError
 from gate.policy.model import Policy
 from gate.schemautil import common_message, first_error, most_specific
 from gate.verdict import Conclusion
-from gate.yamlutil import Path_, YamlLoadError, format_path, line_for, load_with_lines
+from gate.yamlutil import Path_, line_for, load_located
 
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -137,13 +137,7 @@ def parse_waivers(data: bytes, name: str, policy: Policy) -> WaiverFile:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise WaiverError(f"{name}:1: not valid UTF-8 ({e.reason} at byte {e.start})") from None
-    try:
-        obj, lines = load_with_lines(text)
-    except YamlLoadError as e:
-        raise WaiverError(f"{name}:{e.line}: {e.message}") from None
-
-    def fail(path: Path_, message: str) -> WaiverError:
-        return WaiverError(f"{name}:{line_for(lines, path)}: {format_path(path)}: {message}")
+    obj, lines, fail = load_located(text, name, WaiverError)
 
     if obj is not None and not isinstance(obj, list):
         raise WaiverError(

@@ -8,9 +8,12 @@ time over the node graph before anything is constructed).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import yaml
+
+from gate.errors import GateError
 
 Path_ = tuple[str | int, ...]
 
@@ -213,3 +216,22 @@ def format_path(path: Path_) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
+
+
+E = TypeVar("E", bound=GateError)
+
+
+def load_located(
+    data: bytes | str, name: str, error: type[E], max_depth: int = MAX_DEPTH
+) -> tuple[Any, dict[Path_, int], Callable[[Path_, str], E]]:
+    """`load_with_lines` for a file called `name`, with its errors raised as `error` ("name:line:
+    message"), plus `fail(path, message)`, which builds an `error` naming the line and key path."""
+    try:
+        obj, lines = load_with_lines(data, max_depth=max_depth)
+    except YamlLoadError as e:
+        raise error(f"{name}:{e.line}: {e.message}") from None
+
+    def fail(path: Path_, message: str) -> E:
+        return error(f"{name}:{line_for(lines, path)}: {format_path(path)}: {message}")
+
+    return obj, lines, fail

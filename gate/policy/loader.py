@@ -32,11 +32,10 @@ from gate.timefmt import TimeFormatError, parse_duration
 from gate.yamlutil import (
     MAX_DEPTH,
     Path_,
-    YamlLoadError,
     format_path,
     json_problem,
     line_for,
-    load_with_lines,
+    load_located,
 )
 
 DEFAULT_POLICY = "spec-locked-drift"
@@ -75,13 +74,7 @@ def load_policy(ref: str, max_rules: int = MAX_RULES, max_depth: int = MAX_DEPTH
 
 
 def parse_policy(data: bytes, name: str, max_rules: int = MAX_RULES, max_depth: int = MAX_DEPTH) -> Policy:
-    try:
-        obj, lines = load_with_lines(data, max_depth=max_depth)
-    except YamlLoadError as e:
-        raise PolicyError(f"{name}:{e.line}: {e.message}") from None
-
-    def fail(path: Path_, message: str) -> PolicyError:
-        return PolicyError(f"{name}:{line_for(lines, path)}: {format_path(path)}: {message}")
+    obj, lines, fail = load_located(data, name, PolicyError, max_depth)
 
     if not isinstance(obj, dict):
         raise PolicyError(f"{name}:1: a policy must be a YAML mapping")

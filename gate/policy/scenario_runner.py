@@ -23,7 +23,7 @@ from gate.policy.loader import builtin_names, load_policy
 from gate.policy.model import Policy
 from gate.schemautil import common_message, first_error
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
-from gate.yamlutil import Path_, YamlLoadError, format_path, line_for, load_with_lines
+from gate.yamlutil import Path_, format_path, line_for, load_located
 
 EXPECT_NAMES = ("expect.yaml", "expect.yml")
 _NOT_EVENTS = (".md", ".txt", ".rst")  # notes beside the events are never read as events
@@ -115,14 +115,10 @@ def load_scenario(name: str, folder: Path, policy: Policy) -> Scenario:
         raise InputError(f"{folder.as_posix()}: no expect.yaml")
     shown = efile.as_posix()
     try:
-        obj, lines = load_with_lines(efile.read_bytes())
-    except YamlLoadError as e:
-        raise InputError(f"{shown}:{e.line}: {e.message}") from None
+        data = efile.read_bytes()
     except OSError as e:
         raise InputError(f"{shown}: cannot read: {e.strerror}") from None
-
-    def fail(path: Path_, message: str) -> InputError:
-        return InputError(f"{shown}:{line_for(lines, path)}: {format_path(path)}: {message}")
+    obj, lines, fail = load_located(data, shown, InputError)
 
     if not isinstance(obj, dict):
         raise InputError(f"{shown}:1: expect.yaml must be a YAML mapping (at least `verdict: pass|blocked`)")

@@ -38,7 +38,7 @@ from gate.errors import PolicyError
 from gate.sources.evals.compare import comparability, oriented_drop
 from gate.sources.evals.emit import SPEC_VIOLATION, EventContext, make_event
 from gate.sources.evals.model import EvalResult, digest, type_name
-from gate.yamlutil import YamlLoadError, format_path, line_for, load_with_lines
+from gate.yamlutil import format_path, line_for, load_located
 
 Path = tuple[str | int, ...]
 
@@ -84,10 +84,7 @@ def _load_yaml(file: str, data: bytes) -> tuple[Any, dict[Path, int]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise PolicyError(f"{file}: not UTF-8 text (byte {e.start})") from None
-    try:
-        doc, lines = load_with_lines(text)
-    except YamlLoadError as e:
-        raise PolicyError(f"{file}:{e.line}: {e.message}") from None
+    doc, lines, _ = load_located(text, file, PolicyError)
     if doc is None:
         raise PolicyError(f"{file}: the spec contract is empty")
     return doc, lines
