@@ -72,9 +72,17 @@ def leaf_evidence(
     return tuple(sorted(leaves))
 
 
-def conclusions_of(types: Iterable[str], evaluation: Evaluation, leaves: Iterable[Event]) -> list[Conclusion]:
+def conclusions_of(
+    types: Iterable[str],
+    evaluation: Evaluation,
+    leaves: Iterable[Event],
+    index: Mapping[tuple[str | None, str], Derived] | None = None,
+) -> list[Conclusion]:
+    """Every derived or leaf event of `types`, with its leaf evidence (`index`: evidence_index, if
+    the caller has built it already)."""
     wanted = set(types)
-    index = evidence_index(evaluation)
+    if index is None:
+        index = evidence_index(evaluation)
     out = []
     for p in evaluation.partitions:
         for d in p.derived:
@@ -107,13 +115,14 @@ def decide(
     warning_types = set(policy.warning) - blocking_types
     blocking: list[Conclusion] = []
     waived: list[tuple[Conclusion, Mapping[str, Any]]] = []
-    for c in conclusions_of(blocking_types, evaluation, leaves):
+    index = evidence_index(evaluation)  # built once for blocking and warning conclusions
+    for c in conclusions_of(blocking_types, evaluation, leaves, index):
         w = waiver_for(c) if waiver_for is not None else None
         if w is None:
             blocking.append(c)
         else:
             waived.append((c, w))
-    warnings = conclusions_of(warning_types, evaluation, leaves)
+    warnings = conclusions_of(warning_types, evaluation, leaves, index)
     from gate.levels import analyse  # gate.levels reads Conclusion from this module
 
     levels = analyse(policy, evaluation, warnings, blocking_types)
