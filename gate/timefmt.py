@@ -32,7 +32,7 @@ MIN_NS = (datetime(1, 1, 1) - _EPOCH) // timedelta(microseconds=1) * 1000
 MAX_NS = (datetime(9999, 12, 31, 23, 59, 59, 999999) - _EPOCH) // timedelta(microseconds=1) * 1000 + 999
 
 
-def _day_ns(text: str) -> int | None:
+def day_ns(text: str) -> int | None:
     """'YYYY-MM-DD' -> ns at 00:00Z, memoised; None when it is not a valid date."""
     m = _DATE.match(text)
     if m is None:
@@ -56,7 +56,7 @@ def parse_timestamp(text: object) -> int:
         # The common "YYYY-MM-DDTHH:MM:SSZ": table look-ups instead of a regex and datetime arithmetic.
         day = _DAY_NS.get(text[:10])
         if day is None:
-            day = _day_ns(text[:10])
+            day = day_ns(text[:10])
         h = _HOURS.get(text[11:13])
         mi = _SIXTY.get(text[14:16])
         sec = _SIXTY.get(text[17:19])

@@ -15,6 +15,7 @@ import re
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
@@ -22,6 +23,7 @@ from gate.errors import IdConflict, InputError
 from gate.jsonutil import STRICT
 from gate.model import Event, Origin, canonical_json, content_id
 from gate.sources.base import Limits, RawDocument
+from gate.sources.batch import BLOCK_LINES, take_block
 from gate.sources.split import read_split, split_point
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
 from gate.yamlutil import YamlLoadError, format_path, json_problem, line_for, load_with_lines
@@ -70,11 +72,15 @@ class OriginTable:
         self.more: dict[str, list[Origin]] = {}  # second and later places of merged duplicates
 
     def pack(self, origin: Origin) -> int:
-        ix = self._doc_ix.get(origin.file)
+        return self.pack_document(origin.file) | (origin.line or 0)
+
+    def pack_document(self, name: str) -> int:
+        """The document's index, shifted into place (line 0)."""
+        ix = self._doc_ix.get(name)
         if ix is None:
-            ix = self._doc_ix[origin.file] = len(self.docs)
-            self.docs.append(origin.file)
-        return (ix << 32) | (origin.line or 0)
+            ix = self._doc_ix[name] = len(self.docs)
+            self.docs.append(name)
+        return ix << 32
 
     def unpack(self, packed: int) -> Origin:
         return Origin(self.docs[packed >> 32], (packed & 0xFFFFFFFF) or None)
@@ -133,6 +139,7 @@ class EventCollector:
         self._origins = OriginTable()
         self._ok_types: dict[str, str] = {}  # valid type names, each kept as one shared string
         self._strings: dict[str, str] = {}  # domains and lineages, likewise
+        self._lineages: dict[str | None, str | None] = {None: None}  # lineages, for the block reader
         self.documents = 0
         self.records = 0
         self.merged = 0
@@ -199,6 +206,18 @@ class EventCollector:
             self._defer_cap = defer
 
     def _read_lines(self, name: str, stream: Iterable[bytes], first_line: int) -> None:
+        """Blocks of lines through the fast path (gate.sources.batch); a block it does not take, one
+        line at a time here."""
+        lines = iter(stream)
+        while True:
+            block = list(islice(lines, BLOCK_LINES))
+            if not block:
+                return
+            if not take_block(self, name, block, first_line):
+                self._read_each(name, block, first_line)
+            first_line += len(block)
+
+    def _read_each(self, name: str, stream: Iterable[bytes], first_line: int) -> None:
         scan = _JSON.scan_once  # type: ignore[attr-defined]  # the C scanner: no per-line regex work, duplicate keys and NaN refused
         add = self.add_record
         max_depth = self.limits.max_depth
