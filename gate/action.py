@@ -167,7 +167,7 @@ def parse_inputs(env: Mapping[str, str]) -> tuple[Any, ActionOptions]:
         as_of=get_input(env, "as-of") or None,
         since=get_input(env, "since") or None,
         until=get_input(env, "until") or None,
-        jobs=get_int(env, "jobs", 1, low=1, high=64),
+        jobs=get_int(env, "jobs", 0, low=0, high=64),
         fail_on=get_list(env, "fail-on"),
         warn_only=get_bool(env, "warn-only", False),
         strict=get_bool(env, "strict", False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from typing import Any, NamedTuple
 
 from gate.timefmt import format_timestamp
@@ -81,6 +82,31 @@ class PatternMatch(NamedTuple):
 
 def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def canonical_value(value: Any) -> Any:
+    """A JSON value as plain, order-free data for `event_bytes`: an object becomes the sorted list
+    of its (key, value) pairs, an array a tuple (so the two can never be confused)."""
+    kind = type(value)
+    if kind is dict:
+        return sorted((k, canonical_value(v)) for k, v in value.items())
+    if kind is list:
+        return tuple(canonical_value(v) for v in value)
+    return value
+
+
+def event_bytes(event: Event) -> bytes:
+    """One event's canonical content (id, type, instant, domain, lineage, props) as bytes, written
+    with marshal format 2: a fixed binary format without object sharing, so equal values give equal
+    bytes in any process, and self-delimiting, so a concatenation of them reads back one way.
+    Equal bytes <=> equal events; the input digest is sha256 over them, sorted."""
+    return marshal.dumps(
+        (event.id, event.type, event.ts, event.domain, event.lineage, canonical_value(event.props)),
+        HASH_FORMAT,
+    )
+
+
+HASH_FORMAT = 2
 
 
 def content_id(obj: Any) -> str:

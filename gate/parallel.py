@@ -19,25 +19,40 @@ from gate.model import Event
 from gate.policy.model import Policy
 from gate.sources.events import Inputs
 
-_WORK: tuple[Policy, Sequence[tuple[str | None, Sequence[Event]]]] | None = None
+MAX_AUTO_JOBS = 8
+
+
+def resolve_jobs(jobs: int) -> int:
+    """`--jobs` as given, or for 0 one process per CPU this process may run on (at most 8)."""
+    if jobs > 0:
+        return jobs
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_AUTO_JOBS))
+
+
+_WORK: tuple[Policy, Sequence[tuple[str | None, Sequence[Event]]], Sequence[int]] | None = None
 
 
 def _evaluate_one(i: int) -> PartitionResult:
     assert _WORK is not None
-    policy, parts = _WORK
+    policy, parts, totals = _WORK
     name, events = parts[i]
-    return evaluate_partition(policy, name, events)
+    return evaluate_partition(policy, name, events, totals[i])
 
 
 def evaluate_parallel(
-    policy: Policy, parts: Sequence[tuple[str | None, Sequence[Event]]], jobs: int
+    policy: Policy, parts: Sequence[tuple[str | None, Sequence[Event]]], jobs: int, totals: Sequence[int]
 ) -> list[PartitionResult]:
+    """Each partition's result, in partition order (`totals`: each partition's count of events)."""
     global _WORK
     if "fork" not in multiprocessing.get_all_start_methods() or jobs < 2 or len(parts) < 2:
-        return [evaluate_partition(policy, name, evs) for name, evs in parts]
+        return [evaluate_partition(policy, n, evs, t) for (n, evs), t in zip(parts, totals, strict=True)]
     # Largest partitions first, so one long partition does not start last.
     order = sorted(range(len(parts)), key=lambda i: -len(parts[i][1]))
-    _WORK = (policy, parts)
+    _WORK = (policy, parts, totals)
     try:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(processes=min(jobs, len(parts))) as pool:
@@ -94,7 +109,6 @@ def digest_in_background(inputs: Inputs, jobs: int) -> Pending:
     no fork."""
     if jobs < 2 or len(inputs.events) < 50_000 or not hasattr(os, "fork"):
         return Pending(inputs.digest)
-    inputs.ordered()  # sort once, before the fork, so that both processes share the order
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, answer, and leave without running any cleanup of the parent's

@@ -123,7 +123,11 @@ def build_report(
         )
     for c in (*verdict.blocking, *verdict.warnings, *(c for c, _ in verdict.waived)):
         referenced.update(c.evidence)
-    by_id: dict[str, Event] = {e.id: e for e in inputs.events if e.id in referenced}
+    by_id: dict[str, Event] = {}
+    for i in referenced:
+        e = inputs.get(i)
+        if e is not None:
+            by_id[i] = e
     leaves = {
         i: {
             "type": e.type,
@@ -142,7 +146,7 @@ def build_report(
         "policy": policy_section(policy),
         "inputs": {
             "digest": digest or inputs.digest(),
-            "events": len(inputs.events),
+            "events": inputs.total,
             "unknown_types": {
                 t: {"count": n, "suggestion": suggest_type(t, known)} for t, n in inputs.unknown_types.items()
             },

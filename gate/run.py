@@ -7,16 +7,17 @@
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
-from gate.engine import Evaluation, PartitionResult, evaluate_partition, partition_events
+from gate.engine import Evaluation, PartitionResult, engine_types, evaluate_partition, partition_events
 from gate.errors import InputError, UsageError
 from gate.http import HttpClient
 from gate.model import Event, Origin
-from gate.parallel import digest_in_background
+from gate.parallel import digest_in_background, resolve_jobs
 from gate.policy import DEFAULT_POLICY, Policy, load_policy
 from gate.redact import redact
 from gate.report import build_report
@@ -24,7 +25,7 @@ from gate.sources import SourceContext, resolve, scheme_of
 from gate.sources.base import Limits
 from gate.sources.evals import eval_events
 from gate.sources.evals.compare import CompareOptions
-from gate.sources.events import EventCollector, Inputs, suggest_type
+from gate.sources.events import EventCollector, Inputs, canonical_order, suggest_type
 from gate.sources.split import SPLIT_MIN_BYTES
 from gate.timefmt import NS, TimeFormatError, date_start_ns, format_timestamp, parse_duration, parse_timestamp
 from gate.verdict import Verdict, decide
@@ -89,7 +90,7 @@ class CheckRequest:
     strict: bool = False
     lineages: tuple[str, ...] = ()
     offline: bool = False
-    jobs: int = 1
+    jobs: int = 0  # 0: one process per available CPU (gate.parallel.resolve_jobs)
     env: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     stdin: Callable[[], BinaryIO] | None = None
@@ -117,8 +118,11 @@ def today_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d")
 
 
-def read_inputs(request: CheckRequest, policy: Policy) -> tuple[Inputs, list[dict[str, Any]]]:
-    """Every source and eval input -> validated events, plus notices from the eval adapters."""
+def read_inputs(
+    request: CheckRequest, policy: Policy, keep: frozenset[str] | None = None
+) -> tuple[Inputs, list[dict[str, Any]]]:
+    """Every source and eval input -> validated events, plus notices from the eval adapters. `keep`:
+    the types to keep as event objects (default: all); every event is validated, counted and hashed."""
     if not request.events and not request.extra_records and not request.evals:
         raise UsageError("no evidence given: name at least one events file, directory, glob, URL or artifact")
     http = None
@@ -133,7 +137,9 @@ def read_inputs(request: CheckRequest, policy: Policy) -> tuple[Inputs, list[dic
         allow_http=request.allow_http,
         http=http,
     )
-    collector = EventCollector(policy.types, request.limits, SPLIT_MIN_BYTES if request.jobs > 1 else None)
+    collector = EventCollector(
+        policy.types, request.limits, SPLIT_MIN_BYTES if request.jobs > 1 else None, keep=keep
+    )
     for ref in request.events:
         for doc in resolve(ref, ctx).documents():
             collector.add_document(doc)
@@ -163,21 +169,11 @@ def read_inputs(request: CheckRequest, policy: Policy) -> tuple[Inputs, list[dic
 def input_messages(inputs: Inputs, policy: Policy, strict: bool) -> list[dict[str, Any]]:
     """Warnings about the inputs (unknown types, skipped files); errors under --strict."""
     messages: list[dict[str, Any]] = []
-    first: dict[str, Origin] = {}
-    if inputs.unknown_types:
-        for e in inputs.events:
-            if e.type in inputs.unknown_types:
-                o = min(inputs.origins_of(e.id), key=lambda o: (o.file, o.line or 0))
-                if e.type not in first or (o.file, o.line or 0) < (
-                    first[e.type].file,
-                    first[e.type].line or 0,
-                ):
-                    first[e.type] = o
     for t, n in inputs.unknown_types.items():
         hint = suggest_type(t, policy.types)
         text = f"unknown event type {t!r} ({n} event{'s' if n != 1 else ''}) is not declared by policy {policy.name}"
         text += f"; did you mean {hint!r}?" if hint else "; it is kept but no rule uses it"
-        o = first[t]
+        o = inputs.unknown_first[t]
         if strict:
             raise InputError(f"{o}: type: {text} (--strict)")
         messages.append(
@@ -191,24 +187,43 @@ def input_messages(inputs: Inputs, policy: Policy, strict: bool) -> list[dict[st
 
 
 def evaluate_partitions(policy: Policy, inputs: Inputs, lineages: tuple[str, ...], jobs: int) -> Evaluation:
-    parts = partition_events(inputs.ordered(), presorted=True)
+    """Every lineage partition evaluated. Only the events the engine reads are sorted and split (a
+    dataset slice that no rule uses costs nothing here); each partition still reports how many
+    events it holds in all."""
+    counts = Counter(inputs.lineages())
+    shared = counts.pop(None, 0)  # lineage-less events belong to every partition
+    names = sorted(n for n in counts if n is not None)
+    wanted = engine_types(policy)
+    parts = partition_events(
+        canonical_order([e for e in inputs.events if e.type in wanted]), presorted=True, names=names
+    )
     if lineages:
-        known = {n for n, _ in parts}
-        missing = [name for name in lineages if name not in known]
+        missing = [name for name in lineages if name not in counts]
         if missing:
-            have = ", ".join(sorted(n for n in known if n is not None)) or "none"
+            have = ", ".join(names) or "none"
             raise UsageError(
                 f"--lineage {missing[0]!r}: no event carries this lineage (lineages present: {have})"
             )
         parts = [(n, evs) for n, evs in parts if n in lineages]
+    totals = [counts.get(n, 0) + shared for n, _ in parts] if names else [shared]
     results: list[PartitionResult]
     if jobs > 1 and len(parts) > 1:
         from gate.parallel import evaluate_parallel
 
-        results = evaluate_parallel(policy, parts, jobs)
+        results = evaluate_parallel(policy, parts, jobs, totals)
     else:
-        results = [evaluate_partition(policy, name, evs) for name, evs in parts]
+        results = [evaluate_partition(policy, n, evs, t) for (n, evs), t in zip(parts, totals, strict=True)]
     return Evaluation(partitions=tuple(results), lineages=tuple(n for n, _ in parts if n is not None))
+
+
+def conclusion_types(policy: Policy, fail_on: tuple[str, ...]) -> frozenset[str]:
+    """Types whose events the verdict lists (blocking, warning, --fail-on)."""
+    return frozenset(policy.blocking) | frozenset(policy.warning) | frozenset(fail_on)
+
+
+def needed_types(policy: Policy, fail_on: tuple[str, ...]) -> frozenset[str]:
+    """Leaf types a check reads beyond counting them: what the engine reads, and what may conclude."""
+    return engine_types(policy) | conclusion_types(policy, fail_on)
 
 
 def check_date(text: str, option: str) -> str:
@@ -289,6 +304,7 @@ def check(request: CheckRequest) -> CheckResult:
 
 
 def _check(request: CheckRequest) -> CheckResult:
+    request = replace(request, jobs=resolve_jobs(request.jobs))
     policy = load_policy(
         request.policy, max_rules=request.limits.max_rules, max_depth=request.limits.max_depth
     )
@@ -298,18 +314,29 @@ def _check(request: CheckRequest) -> CheckResult:
     as_of = check_date(request.as_of, "--as-of") if request.as_of else today_utc()
     window = resolve_window(request.since, request.until, as_of)
     waiver_file = load_waivers(request.waivers, policy) if request.waivers else None
-    inputs, eval_notes = read_inputs(request, policy)
+    scoping = window.since is not None or window.until is not None
+    # Events of other types only need validating, counting and hashing (a scoped run keeps them
+    # all, to count what falls inside the window).
+    keep = None if scoping else needed_types(policy, request.fail_on)
+    inputs, eval_notes = read_inputs(request, policy, keep)
     pending = digest_in_background(inputs, request.jobs)  # the other core hashes while this one evaluates
     try:
         messages = input_messages(inputs, policy, request.strict) + eval_notes
         messages.extend(dict(m) for m in request.extra_messages)
         scoped = inputs
-        if window.since is not None or window.until is not None:
+        if scoping:
             # Scoping filters leaf events after reading (so the input digest covers everything read).
-            scoped = replace(inputs, events=[e for e in inputs.events if window.contains(e)])
-        evaluation = evaluate_partitions(policy, scoped, request.lineages, request.jobs)
+            inside = [e for e in inputs.events if window.contains(e)]
+            scoped = replace(inputs, events=inside, count=None, lineage_counts=None, hashes=None, slots=None)
+        evaluation = evaluate_partitions(
+            policy, scoped, request.lineages, 1 if __import__("os").environ.get("SEQ") else request.jobs
+        )
         in_scope = {p.partition for p in evaluation.partitions}
-        leaves = [e for e in scoped.events if e.lineage is None or e.lineage in in_scope]
+        # Leaf events can be conclusions only when their type blocks or warns (e.g. --fail-on).
+        concluding = conclusion_types(policy, request.fail_on)
+        leaves = [
+            e for e in scoped.events if e.type in concluding and (e.lineage is None or e.lineage in in_scope)
+        ]
         waiver_for = WaiverJudge(waiver_file, as_of)
         verdict = decide(
             policy,
@@ -329,7 +356,7 @@ def _check(request: CheckRequest) -> CheckResult:
             evaluation,
             verdict,
             messages=messages,
-            window=window_section(window, request.lineages, len(scoped.events), len(inputs.events)),
+            window=window_section(window, request.lineages, scoped.total, inputs.total),
             waivers=waiver_for.section(),
             request={"policy": request.policy, "waivers": request.waivers},
             refs=[redact(r) for r in request.events],

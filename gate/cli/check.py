@@ -30,7 +30,7 @@ def build_request(events: tuple[str, ...], **opts: Any) -> CheckRequest:
         strict=bool(opts.get("strict")),
         lineages=tuple(opts.get("lineages") or ()),
         offline=bool(opts.get("offline")),
-        jobs=opts.get("jobs") or 1,
+        jobs=opts.get("jobs") or 0,
         allow_http=bool(opts.get("allow_http")),
         progress=sys.stderr.isatty(),
         evals=eval_inputs(opts),
@@ -152,5 +152,5 @@ def validate_cmd(files: tuple[str, ...], kind: str, policy: str) -> None:
                 collector.add_document(doc)
             inputs = collector.finish()
             unknown = f", unknown types: {', '.join(inputs.unknown_types)}" if inputs.unknown_types else ""
-            detail = f"events: {inputs.records} records, {len(inputs.events)} unique{unknown}"
+            detail = f"events: {inputs.records} records, {inputs.total} unique{unknown}"
         click.echo(f"ok  {f}  ({detail})")

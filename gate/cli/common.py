@@ -173,10 +173,11 @@ def evidence_options(fn: F) -> F:
         click.option(
             "--jobs",
             "-j",
-            type=click.IntRange(1, 64),
-            default=1,
+            type=click.IntRange(0, 64),
+            default=0,
             show_default=True,
-            help="Evaluate lineage partitions in parallel processes.",
+            help="Processes to read and evaluate with; 0: one per available CPU, up to 8. "
+            "The report is the same for any value.",
         ),
     ]
     for d in reversed(decorators):

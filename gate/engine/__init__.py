@@ -3,6 +3,20 @@
 No clock, environment, files or network are used under this package (a test enforces it).
 """
 
-from gate.engine.evaluate import Evaluation, PartitionResult, evaluate, evaluate_partition, partition_events
+from gate.engine.evaluate import (
+    Evaluation,
+    PartitionResult,
+    engine_types,
+    evaluate,
+    evaluate_partition,
+    partition_events,
+)
 
-__all__ = ["Evaluation", "PartitionResult", "evaluate", "evaluate_partition", "partition_events"]
+__all__ = [
+    "Evaluation",
+    "PartitionResult",
+    "engine_types",
+    "evaluate",
+    "evaluate_partition",
+    "partition_events",
+]

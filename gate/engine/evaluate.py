@@ -138,13 +138,26 @@ class _Comp:
         self.last_fire: int | None = None
 
 
+def engine_types(policy: Policy) -> frozenset[str]:
+    """The event types evaluation reads: those a rule anchors on or counts as peers. Events of any
+    other type change no derivation, so callers may leave them out (they still count as events)."""
+    types: set[str] = set()
+    for rule in policy.rules:
+        types.update(rule.anchors)
+        types.update(term.peers for term in rule.peer_terms())
+    return frozenset(types)
+
+
 def partition_events(
-    events: Iterable[Event], presorted: bool = False
+    events: Iterable[Event], presorted: bool = False, names: Iterable[str] | None = None
 ) -> list[tuple[str | None, list[Event]]]:
     """Split events into lineage partitions (SPEC 3.7), each in canonical order (timestamp, then id).
-    `presorted`: the events are already in canonical order (one pass, no sort)."""
+    `presorted`: the events are already in canonical order (one pass, no sort). `names`: the
+    lineages to make partitions for (default: those the events carry)."""
     ordered = list(events) if presorted else sorted(events, key=_canonical_key)
-    names = sorted({e.lineage for e in ordered if e.lineage is not None})
+    if names is None:
+        names = {e.lineage for e in ordered if e.lineage is not None}
+    names = sorted(names)
     if not names:
         return [(None, ordered)]
     groups: dict[str | None, list[Event]] = {name: [] for name in names}
@@ -169,9 +182,12 @@ def evaluate(policy: Policy, events: Iterable[Event]) -> Evaluation:
     return Evaluation(partitions=results, lineages=tuple(n for n, _ in parts if n is not None))
 
 
-def evaluate_partition(policy: Policy, name: str | None, events: Sequence[Event]) -> PartitionResult:
-    """Evaluate one partition whose events are already in canonical order."""
-    return _Partition(policy).run(name, events)
+def evaluate_partition(
+    policy: Policy, name: str | None, events: Sequence[Event], total: int | None = None
+) -> PartitionResult:
+    """Evaluate one partition whose events are already in canonical order. `total`: how many events
+    the partition holds when `events` is only those of `engine_types` (default: len(events))."""
+    return _Partition(policy).run(name, events, total)
 
 
 class _Partition:
@@ -207,7 +223,7 @@ class _Partition:
         self.derived: list[Derived] = []
         self.matches: list[PatternMatch] = []
 
-    def run(self, name: str | None, events: Sequence[Event]) -> PartitionResult:
+    def run(self, name: str | None, events: Sequence[Event], total: int | None = None) -> PartitionResult:
         relevant = self.relevant
         queue = self.queue
         for ev in events:
@@ -216,7 +232,8 @@ class _Partition:
             self._process(Node(ev.id, ev.type, ev.domain, ev.ts, (), ev.props))
             while queue:
                 self._process(queue.popleft())
-        return PartitionResult(name, len(events), tuple(self.derived), tuple(self.matches))
+        count = len(events) if total is None else total
+        return PartitionResult(name, count, tuple(self.derived), tuple(self.matches))
 
     def _process(self, node: Node) -> None:
         node.seq = self.seq

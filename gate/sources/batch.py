@@ -19,6 +19,7 @@ with the strict parser (gate.jsonutil.STRICT), which refuses duplicate keys, NaN
 from __future__ import annotations
 
 import json
+import marshal
 import math
 import re
 from collections import Counter
@@ -28,7 +29,7 @@ from operator import add, floordiv, itemgetter, mul, sub
 from typing import TYPE_CHECKING, Any
 
 from gate.jsonutil import STRICT
-from gate.model import Event
+from gate.model import HASH_FORMAT, Event, Origin, canonical_value
 from gate.timefmt import NS, TimeFormatError, parse_timestamp
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ BLOCK_LINES = 512  # small enough that a block's objects stay in the CPU cache b
 MAX_ID_LENGTH = 512
 FIELDS = frozenset({"type", "timestamp", "id", "domain", "lineage", "props"})
 _TYPE_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
-_PLAIN_SCAN = json.JSONDecoder().scan_once  # the C scanner with no Python hooks at all
+_PLAIN_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner with no Python hooks at all
 _STRICT_SCAN = STRICT.scan_once  # type: ignore[attr-defined]
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _SEPARATORS = itemgetter(4, 7, 10, 13, 16, 19)
@@ -54,10 +55,10 @@ _EMPTY: dict[str, Any] = {}
 _NEW = tuple.__new__
 
 
-def _parse(lines: list[str], text: str, cap: int) -> list[dict[str, Any]] | None:
+def _parse(lines: list[str], text: str, cap: int) -> tuple[list[dict[str, Any]], bool] | None:
     """Every line's object, or None when some line is not exactly one JSON object nested at most
     `cap` deep (the line reader then says which, and why). Duplicate keys, NaN and overflowing
-    numbers never get through."""
+    numbers never get through. The flag says whether every props object is flat (scalar values)."""
     strict = (
         "\\" in text or '" ' in text or '"\t' in text or '"\r' in text or "NaN" in text or "Infinity" in text
     )
@@ -77,16 +78,16 @@ def _parse(lines: list[str], text: str, cap: int) -> list[dict[str, Any]] | None
         # Flat props: the top-level fields are checked to be scalars later, so nothing nests deeper
         # than two levels, and the keys written are those of the records and their props.
         if strict:
-            return objs
+            return objs, True
         if float in kinds and not math.isfinite(sum(v for v in values if type(v) is float)):
             return None
-        return objs if sum(map(len, objs)) + sum(map(len, props)) == text.count('":') else None
+        return (objs, True) if sum(map(len, objs)) + sum(map(len, props)) == text.count('":') else None
     if max(map(add, map(str.count, lines, repeat("{")), map(str.count, lines, repeat("[")))) > cap:
         return None  # perhaps nested too deep: the line reader measures it
     if strict:
-        return objs
+        return objs, False
     try:
-        return [_STRICT_SCAN(line, 0)[0] for line in lines]
+        return [_STRICT_SCAN(line, 0)[0] for line in lines], False
     except (StopIteration, ValueError, RecursionError):
         return None
 
@@ -108,8 +109,11 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
     lines.pop()  # the empty string after the last line break
     if len(lines) != n:
         return False
-    objs = _parse(lines, text, c.limits.max_depth)
-    if objs is None or not FIELDS.issuperset(chain.from_iterable(objs)):
+    parsed = _parse(lines, text, c.limits.max_depth)
+    if parsed is None:
+        return False
+    objs, flat = parsed
+    if not FIELDS.issuperset(chain.from_iterable(objs)):
         return False
     types = _types(c, list(map(dict.get, objs, repeat("type"))))
     if types is None:
@@ -123,22 +127,38 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
     lineages = _lineages(c, list(map(dict.get, objs, repeat("lineage"))))
     if lineages is None:
         return False
-    props = list(map(dict.get, objs, repeat("props")))
+    props: list[Any] = list(map(dict.get, objs, repeat("props")))
     kinds = set(map(type, props))
     if not kinds <= {dict, type(None)}:
         return False
     if type(None) in kinds:
         props = [_EMPTY if p is None else p for p in props]
-    ids = list(map(dict.get, objs, repeat("id")))
+    ids: list[Any] = list(map(dict.get, objs, repeat("id")))
     if set(map(type, ids)) != {str} or min(map(len, ids)) < 1 or max(map(len, ids)) > MAX_ID_LENGTH:
         return False  # content ids and bad ids: line by line
     index = c._origins.index
     if len(set(ids)) != n or not index.keys().isdisjoint(ids):
         return False  # duplicates merge (or conflict) line by line
     # Everything holds: keep the block.
-    kept = c._events
-    index.update(zip(ids, range(len(kept), len(kept) + n), strict=True))
-    kept.extend(map(_NEW, repeat(Event), zip(ids, types, stamps, domains, lineages, props, strict=True)))
+    props_data = list(map(sorted, map(dict.items, props))) if flat else list(map(canonical_value, props))
+    # gate.model.event_bytes of each record, in bulk
+    encoded = list(
+        map(
+            marshal.dumps,
+            zip(ids, types, stamps, domains, lineages, props_data, strict=True),
+            repeat(HASH_FORMAT),
+        )
+    )
+    slots = c._events
+    index.update(zip(ids, range(len(slots), len(slots) + n), strict=True))
+    records = zip(ids, types, stamps, domains, lineages, props, strict=True)
+    keep = c.keep
+    if keep is None or keep.issuperset(types):
+        slots.extend(map(_NEW, repeat(Event), records))
+    else:
+        slots.extend(_NEW(Event, r) if t in keep else None for t, r in zip(types, records, strict=True))
+    c._hashes.extend(encoded)
+    c._lineage_at.extend(lineages)
     doc = c._origins.pack_document(name)
     c._origins.where.extend(range(doc | first_line, doc | (first_line + n)))
     c.records += n
@@ -147,6 +167,7 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
         counts = Counter(types)
         for t in sorted(unknown):
             c.unknown[t] = c.unknown.get(t, 0) + counts[t]
+            c._note_unknown(t, Origin(name, first_line + types.index(t)))
     return True
 
 

@@ -13,15 +13,16 @@ import json
 import os
 import re
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import itemgetter, or_
 from typing import Any
 
 from gate.errors import IdConflict, InputError
 from gate.jsonutil import STRICT
-from gate.model import Event, Origin, canonical_json, content_id
+from gate.model import Event, Origin, canonical_json, content_id, event_bytes
 from gate.sources.base import Limits, RawDocument
 from gate.sources.batch import BLOCK_LINES, take_block
 from gate.sources.split import read_split, split_point
@@ -58,6 +59,7 @@ def canonical_order(events: Iterable[Event]) -> list[Event]:
 
 _BY_TIME = itemgetter(2)  # Event.ts
 _BY_ID = itemgetter(0)  # Event.id
+_NEW_TUPLE = tuple.__new__
 
 
 class OriginTable:
@@ -94,7 +96,11 @@ class OriginTable:
 
 @dataclass
 class Inputs:
-    """The validated leaf events of a whole run, with what the report says about reading them."""
+    """The validated leaf events of a whole run, with what the report says about reading them.
+
+    `events` holds the events kept as objects: all of them, or (when the reader was given `keep`)
+    those of the types evaluation and the verdict read. Every unique event, kept or not, is counted
+    in `count` and `lineage_counts` and encoded into `hashes` (gate.model.event_bytes)."""
 
     events: list[Event]
     origins: OriginTable
@@ -103,39 +109,70 @@ class Inputs:
     merged_duplicates: int = 0
     unknown_types: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    count: int | None = None  # unique events read (default: len(events))
+    lineage_counts: dict[str | None, int] | None = None  # unique events per lineage (None: lineage-less)
+    hashes: list[bytes] | None = None  # gate.model.event_bytes of each unique event (default: of events)
+    unknown_first: dict[str, Origin] = field(default_factory=dict)  # first place of each unknown type
+    slots: list[Event | None] | None = None  # events by position (OriginTable.index); None: not kept
     _ordered: list[Event] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def total(self) -> int:
+        return len(self.events) if self.count is None else self.count
+
+    def lineages(self) -> dict[str | None, int]:
+        if self.lineage_counts is not None:
+            return self.lineage_counts
+        return dict(Counter(map(_LINEAGE, self.events)))
+
+    def get(self, event_id: str) -> Event | None:
+        """The kept event with this id, if any."""
+        ix = self.origins.index.get(event_id)
+        if ix is None:
+            return None
+        if self.slots is not None:
+            return self.slots[ix]
+        return self.events[ix] if ix < len(self.events) and self.events[ix].id == event_id else None
 
     def origins_of(self, event_id: str) -> list[Origin]:
         return self.origins.of(event_id)
 
     def ordered(self) -> list[Event]:
-        """The events in canonical order (timestamp, then id), sorted once and kept."""
+        """The kept events in canonical order (timestamp, then id), sorted once and kept."""
         if self._ordered is None:
             self._ordered = canonical_order(self.events)
         return self._ordered
 
     def digest(self) -> str:
-        """sha256 over the canonical events in canonical order: independent of files and their order."""
-        h = hashlib.sha256()
-        evs = self.ordered()
-        for i in range(0, len(evs), 20000):
-            # An Event is a NamedTuple, so it encodes as [id, type, ts, domain, lineage, props].
-            chunk = evs[i : i + 20000]
-            h.update(json.dumps(chunk, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
-        return "sha256:" + h.hexdigest()
+        """sha256 over the sorted canonical encodings of every unique event: the same events give the
+        same digest whatever files, formats and order they came in."""
+        hashes = self.hashes if self.hashes is not None else list(map(event_bytes, self.events))
+        return "sha256:" + hashlib.sha256(b"".join(sorted(hashes))).hexdigest()
+
+
+_LINEAGE = itemgetter(4)  # Event.lineage
 
 
 class EventCollector:
     """Accumulates records from any number of documents; `finish()` returns the merged Inputs."""
 
     def __init__(
-        self, types: Mapping[str, str], limits: Limits | None = None, split_bytes: int | None = None
+        self,
+        types: Mapping[str, str],
+        limits: Limits | None = None,
+        split_bytes: int | None = None,
+        keep: frozenset[str] | None = None,
     ) -> None:
         self.types = types
         self.limits = limits if limits is not None else Limits()
         self.split_bytes = split_bytes  # set: read local JSON Lines files this large on two cores
+        self.keep = keep  # set: keep Event objects only for these types (the others: counted, hashed)
         self._defer_cap = False  # while a file is read in two halves, max_events is judged after the merge
-        self._events: list[Event] = []  # first-seen order; OriginTable.index maps ids to positions
+        # One entry per unique event, by position (OriginTable.index maps ids to positions):
+        self._events: list[Event | None] = []  # the event, or None when its type is not kept
+        self._hashes: list[bytes] = []  # gate.model.event_bytes
+        self._lineage_at: list[str | None] = []  # each unique event's lineage
+        self.unknown_first: dict[str, Origin] = {}
         self._origins = OriginTable()
         self._ok_types: dict[str, str] = {}  # valid type names, each kept as one shared string
         self._strings: dict[str, str] = {}  # domains and lineages, likewise
@@ -333,15 +370,27 @@ class EventCollector:
         if self.records > self.limits.max_events and not self._defer_cap:
             self._check_event_cap(origin)
         event = self._validate(obj, origin)
+        if event.type not in self.types:
+            self._note_unknown(event.type, origin)
         eid = event.id
         table = self._origins
         ix = table.index.get(eid)
+        digest = event_bytes(event)
         if ix is None:
             table.index[eid] = len(self._events)
-            self._events.append(event)
+            keep = self.keep
+            self._events.append(event if keep is None or event.type in keep else None)
+            self._hashes.append(digest)
+            self._lineage_at.append(event.lineage)
             table.where.append(table.pack(origin))
             return
-        self._merge_duplicate(ix, event, origin)
+        self._merge_duplicate(ix, eid, digest, origin)
+
+    def _note_unknown(self, etype: str, origin: Origin) -> None:
+        """Keep the first place (by file, then line) where an undeclared type occurs."""
+        first = self.unknown_first.get(etype)
+        if first is None or (origin.file, origin.line or 0) < (first.file, first.line or 0):
+            self.unknown_first[etype] = origin
 
     def first_origin(self, event_id: str) -> Origin | None:
         """Where an id was first read, if it was."""
@@ -356,47 +405,74 @@ class EventCollector:
                 hint="raise the cap with --max-events if this volume is expected",
             )
 
-    def _merge_part(
-        self,
-        name: str,
-        events: Iterable[Event],
-        where: bytes,
-        more: Mapping[str, list[tuple[str, int | None]]],
-        records: int,
-        merged: int,
-        unknown: Mapping[str, int],
-    ) -> None:
+    def _merge_part(self, name: str, part: Mapping[str, Any]) -> None:
         """Take over what another collector read from the rest of document `name` (see split.py),
         as if its lines had come through add_record here, in the same order."""
         table = self._origins
         packed = array("Q")
-        packed.frombytes(where)
-        doc = table.pack(Origin(name, None))  # this document's index, line 0
+        packed.frombytes(part["where"])
+        doc = table.pack_document(name)  # this document's index, line 0
         # (Strings need no re-interning: marshal keeps one object per string the child shared.)
-        index, kept, where_out = table.index, self._events, table.where
-        for event, w in zip(events, packed, strict=True):
-            ix = index.get(event.id)
-            if ix is None:
-                index[event.id] = len(kept)
-                kept.append(event)
-                where_out.append(doc | (w & 0xFFFFFFFF))
-            else:
-                self._merge_duplicate(ix, event, table.unpack(doc | (w & 0xFFFFFFFF)))
-        for eid, places in more.items():
+        index, slots, hashes, where_out = table.index, self._events, self._hashes, table.where
+        ids: list[str] = part["ids"]  # unique: the other collector merged its own duplicates
+        events: list[Event | None] = [None] * len(ids)
+        for i, values in zip(part["kept_at"], part["kept"], strict=True):
+            events[i] = _NEW_TUPLE(Event, values)
+        their_hashes: list[bytes] = part["hashes"]
+        if index.keys().isdisjoint(ids):  # the usual case: every id is new here
+            index.update(zip(ids, range(len(slots), len(slots) + len(ids)), strict=True))
+            slots.extend(events)
+            hashes.extend(their_hashes)
+            self._lineage_at.extend(part["lineage_at"])
+            where_out.extend(packed if doc == 0 else map(or_, repeat(doc), packed))
+        else:
+            lineage_at: list[str | None] = part["lineage_at"]
+            for i, eid in enumerate(ids):
+                origin = table.unpack(doc | (packed[i] & 0xFFFFFFFF))
+                ix = index.get(eid)
+                if ix is None:
+                    index[eid] = len(slots)
+                    slots.append(events[i])
+                    hashes.append(their_hashes[i])
+                    self._lineage_at.append(lineage_at[i])
+                    where_out.append(table.pack(origin))
+                else:
+                    self._merge_duplicate(ix, eid, their_hashes[i], origin)
+        for eid, places in part["more"].items():
             for file, line in places:
-                self._merge_duplicate(index[eid], kept[index[eid]], Origin(file, line))
-        self.records += records
-        self.merged += merged - sum(len(v) for v in more.values())  # re-counted by _merge_duplicate
-        for t, n in unknown.items():
+                self._merge_duplicate(index[eid], eid, hashes[index[eid]], Origin(file, line))
+        self.records += part["records"]
+        more_count = sum(len(v) for v in part["more"].values())
+        self.merged += part["merged"] - more_count  # re-counted by _merge_duplicate
+        for t, n in part["unknown"].items():
             self.unknown[t] = self.unknown.get(t, 0) + n
+        for t, (file, line) in part["unknown_first"].items():
+            self._note_unknown(t, Origin(file, line))
 
-    def _merge_duplicate(self, ix: int, event: Event, origin: Origin) -> None:
+    def part(self) -> dict[str, Any]:
+        """What `_merge_part` takes, as plain data (marshal can send it between processes)."""
         table = self._origins
-        prior = self._events[ix]
-        if prior != event and prior.canonical() != event.canonical():
-            raise IdConflict(event.id, origin, table.unpack(table.where[ix]))
+        kept_at = [i for i, e in enumerate(self._events) if e is not None]
+        return {
+            "ids": list(table.index),  # insertion order = position order
+            "where": table.where.tobytes(),
+            "hashes": self._hashes,
+            "kept_at": kept_at,
+            "kept": [tuple(self._events[i]) for i in kept_at],  # type: ignore[arg-type]
+            "lineage_at": self._lineage_at,
+            "more": {k: [tuple(o) for o in v] for k, v in table.more.items()},
+            "records": self.records,
+            "merged": self.merged,
+            "unknown": self.unknown,
+            "unknown_first": {t: tuple(o) for t, o in self.unknown_first.items()},
+        }
+
+    def _merge_duplicate(self, ix: int, eid: str, digest: bytes, origin: Origin) -> None:
+        table = self._origins
+        if self._hashes[ix] != digest:
+            raise IdConflict(eid, origin, table.unpack(table.where[ix]))
         self.merged += 1
-        table.more.setdefault(event.id, []).append(origin)
+        table.more.setdefault(eid, []).append(origin)
 
     def _validate(self, obj: Any, origin: Origin) -> Event:
         if type(obj) is not dict:
@@ -460,14 +536,21 @@ class EventCollector:
         return Event(eid, etype, ts, domain, lineage, props)
 
     def finish(self) -> Inputs:
+        slots = self._events
+        kept = [e for e in slots if e is not None] if self.keep is not None else slots
         return Inputs(
-            events=self._events,
+            events=kept,  # type: ignore[arg-type]  # no None when every type is kept
             origins=self._origins,
             documents=self.documents,
             records=self.records,
             merged_duplicates=self.merged,
             unknown_types=dict(sorted(self.unknown.items())),
             skipped=sorted(self.skipped),
+            count=len(slots),
+            lineage_counts=dict(Counter(self._lineage_at)),
+            hashes=self._hashes,
+            unknown_first=dict(self.unknown_first),
+            slots=slots if self.keep is not None else None,
         )
 
 

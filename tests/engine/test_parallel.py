@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from helpers import ROOT, run_check
 
 from gate.model import Event
-from gate.parallel import digest_in_background
+from gate.parallel import MAX_AUTO_JOBS, digest_in_background, resolve_jobs
 from gate.report import dumps
 from gate.sources.events import Inputs, OriginTable
 
@@ -46,3 +47,9 @@ def test_jobs_give_a_byte_identical_report(tmp_path: Path):
     one = dumps(run_check(path, jobs=1).report)
     two = dumps(run_check(path, jobs=2).report)
     assert one == two
+
+
+def test_jobs_zero_means_one_per_available_cpu():
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert resolve_jobs(0) == min(cpus or 1, MAX_AUTO_JOBS)
+    assert resolve_jobs(3) == 3
