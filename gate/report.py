@@ -205,7 +205,9 @@ def _origin(o: Origin) -> dict[str, Any]:
 def dumps(report: Mapping[str, Any]) -> str:
     """The canonical serialisation: sorted keys, compact separators, UTF-8 text, trailing newline.
     Compact because the C encoder is used only without indent: pretty-printing a large report
-    costs ten times more. Pipe through `jq .` or `python -m json.tool` to read it."""
+    costs ten times more. Pipe through `jq .` or `python -m json.tool` to read it.
+    (Written in one process: a forked writer would copy every page it reads, since reading a
+    Python object writes its reference count, and that costs more than it saves.)"""
     return (
         json.dumps(report, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
     )

@@ -15,7 +15,6 @@ from typing import Any, BinaryIO
 
 from gate.engine import Evaluation, PartitionResult, engine_types, evaluate_partition, partition_events
 from gate.errors import InputError, UsageError
-from gate.http import HttpClient
 from gate.model import Event, Origin
 from gate.parallel import digest_in_background, resolve_jobs
 from gate.policy import DEFAULT_POLICY, Policy, load_policy
@@ -127,6 +126,8 @@ def read_inputs(
         raise UsageError("no evidence given: name at least one events file, directory, glob, URL or artifact")
     http = None
     if not request.offline and any(scheme_of(ref) in NETWORK_SCHEMES for ref in request.events):
+        from gate.http import HttpClient  # requests loads in ~60 ms: only when something is fetched
+
         http = HttpClient(max_bytes=request.limits.max_download_bytes, progress=request.progress)
     ctx = SourceContext(
         offline=request.offline,
@@ -319,18 +320,18 @@ def _check(request: CheckRequest) -> CheckResult:
     # all, to count what falls inside the window).
     keep = None if scoping else needed_types(policy, request.fail_on)
     inputs, eval_notes = read_inputs(request, policy, keep)
-    pending = digest_in_background(inputs, request.jobs)  # the other core hashes while this one evaluates
+    messages = input_messages(inputs, policy, request.strict) + eval_notes
+    messages.extend(dict(m) for m in request.extra_messages)
+    scoped = inputs
+    if scoping:
+        # Scoping filters leaf events after reading (so the input digest covers everything read).
+        inside = [e for e in inputs.events if window.contains(e)]
+        scoped = replace(inputs, events=inside, count=None, lineage_counts=None, hashes=None, slots=None)
+    evaluation = evaluate_partitions(policy, scoped, request.lineages, request.jobs)
+    # The input digest on the other core while the verdict and the report are made (started after
+    # evaluation, which uses both cores itself).
+    pending = digest_in_background(inputs, request.jobs)
     try:
-        messages = input_messages(inputs, policy, request.strict) + eval_notes
-        messages.extend(dict(m) for m in request.extra_messages)
-        scoped = inputs
-        if scoping:
-            # Scoping filters leaf events after reading (so the input digest covers everything read).
-            inside = [e for e in inputs.events if window.contains(e)]
-            scoped = replace(inputs, events=inside, count=None, lineage_counts=None, hashes=None, slots=None)
-        evaluation = evaluate_partitions(
-            policy, scoped, request.lineages, 1 if __import__("os").environ.get("SEQ") else request.jobs
-        )
         in_scope = {p.partition for p in evaluation.partitions}
         # Leaf events can be conclusions only when their type blocks or warns (e.g. --fail-on).
         concluding = conclusion_types(policy, request.fail_on)
@@ -360,8 +361,9 @@ def _check(request: CheckRequest) -> CheckResult:
             waivers=waiver_for.section(),
             request={"policy": request.policy, "waivers": request.waivers},
             refs=[redact(r) for r in request.events],
-            digest=pending.get(),
+            digest="sha256:",  # filled in below: the background digest runs on while the report is built
         )
+        report["inputs"]["digest"] = pending.get()
     finally:
         pending.close()
     return CheckResult(report, verdict.exit_code, policy, evaluation, inputs, verdict)

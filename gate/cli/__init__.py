@@ -22,6 +22,7 @@ def run() -> None:
     cycles, and rescanning millions of live events costs seconds), and once the output is flushed
     the process ends without tearing down every object one by one."""
     gc.disable()
+    _check.ONE_SHOT = True
     try:
         main()
         code: object = 0

@@ -72,8 +72,17 @@ def check_cmd(events: tuple[str, ...], fmt: str, output: str | None, **opts: Any
     3 a remote source could not be read, or an internal error.
     """
     result: CheckResult = check(build_request(events, **opts))
-    write_output(REPORTERS[fmt](result.report), output)
+    text = REPORTERS[fmt](result.report)
+    write_output(text, output)
+    if ONE_SHOT:
+        # Keep the result referenced until the process ends (gate.cli.run leaves with os._exit):
+        # freeing a million events one by one on the way out takes longer than the last steps.
+        _KEEP_UNTIL_EXIT.append((result, text))
     sys.exit(result.exit_code)
+
+
+ONE_SHOT = False  # set by gate.cli.run, the console entry point (not by click's test runner)
+_KEEP_UNTIL_EXIT: list[object] = []
 
 
 @main.command("explain")

@@ -24,17 +24,19 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-import requests
-
 from gate.errors import InputError, SourceError, UsageError
-from gate.http import HttpClient, HttpStatusError
 from gate.redact import safe_url
 from gate.sources.archives import archive_documents
 from gate.sources.base import RawDocument, SourceContext
 from gate.sources.url import check_scheme, client_for, refuse_offline
+
+if TYPE_CHECKING:  # requests loads in ~60 ms: only runs that fetch something import it
+    import requests
+
+    from gate.http import HttpClient
 
 __all__ = ["TOKEN_VARIABLES", "ArtifactRef", "ArtifactSource", "open_artifact", "parse_ref", "token_from"]
 
@@ -257,6 +259,8 @@ class ArtifactSource:
     # -- documents -------------------------------------------------------------------------------
 
     def _download(self, client: HttpClient, art: dict[str, Any]) -> bytes:
+        from gate.http import HttpStatusError
+
         label = self._label(art)
         cap = self.ctx.limits.max_download_bytes
         size = art.get("size_in_bytes")

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from gate.errors import InputError, SourceError, UsageError
-from gate.http import HttpClient
 from gate.redact import safe_url, url_secrets
 from gate.sources.archives import EVENT_EXTENSIONS, archive_documents, archive_format, is_archive_name
 from gate.sources.base import Limits, RawDocument, SourceContext
+
+if TYPE_CHECKING:  # requests loads in ~60 ms: only runs that fetch something import it
+    from gate.http import HttpClient
 
 __all__ = [
     "UrlSource",
@@ -43,6 +46,8 @@ def client_for(ctx: SourceContext) -> HttpClient:
     """The context's shared client, or a new one configured from the context."""
     if ctx.http is not None:
         return ctx.http
+    from gate.http import HttpClient
+
     return HttpClient(max_bytes=ctx.limits.max_download_bytes, progress=ctx.progress)
 
 
