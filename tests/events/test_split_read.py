@@ -21,8 +21,8 @@ from generate import generate  # noqa: E402
 TYPES = load_policy("spec-locked-drift").types
 
 
-def read(path: Path, split: bool, limits: Limits | None = None) -> Inputs:
-    collector = EventCollector(TYPES, limits, split_bytes=1 if split else None)
+def read(path: Path, split: bool, limits: Limits | None = None, keep: frozenset[str] | None = None) -> Inputs:
+    collector = EventCollector(TYPES, limits, split_bytes=1 if split else None, keep=keep)
     for doc in resolve(str(path), SourceContext()).documents():
         collector.add_document(doc)
     return collector.finish()
@@ -50,6 +50,8 @@ def test_split_read_equals_sequential_read(tmp_path: Path, history: list[dict]):
     path.write_text(path.read_text() + "\n" + json.dumps(history[7]) + "\n")
     seq, par = read(path, False), read(path, True)
     assert par.events == seq.events
+    assert par.hashes == seq.hashes and par.lineage_counts == seq.lineage_counts
+    assert par.digest() == seq.digest()
     assert (par.records, par.merged_duplicates, par.unknown_types) == (
         seq.records,
         seq.merged_duplicates,
@@ -92,3 +94,29 @@ def test_the_event_cap_holds_over_both_halves(tmp_path: Path, history: list[dict
     message = error(path, True, Limits(max_events=len(history) - 1))
     assert "the max_events cap" in message and str(path) in message
     assert read(path, True, Limits(max_events=len(history))).records == len(history)
+
+
+def test_an_answer_too_large_for_the_shared_memory_comes_through_the_pipe(
+    tmp_path: Path, history: list[dict], monkeypatch: pytest.MonkeyPatch
+):
+    from gate.sources import split
+
+    path = write(tmp_path / "h.jsonl", history)
+    monkeypatch.setattr(split, "answer_room", lambda path, mid: 1)
+    par, seq = read(path, True), read(path, False)
+    assert par.events == seq.events and par.hashes == seq.hashes
+    assert [par.origins_of(e.id) for e in par.events] == [seq.origins_of(e.id) for e in seq.events]
+
+
+def test_keeping_some_types_reads_the_same_on_two_cores(tmp_path: Path, history: list[dict]):
+    """check keeps Event objects only for the types it reads; the rest is still counted and hashed."""
+    path = write(tmp_path / "h.jsonl", history)
+    keep = frozenset({"spec_constraint_violation", "run_started"})
+    every, seq, par = read(path, False), read(path, False, keep=keep), read(path, True, keep=keep)
+    assert par.events == seq.events == [e for e in every.events if e.type in keep]
+    assert par.total == seq.total == every.total
+    assert par.digest() == seq.digest() == every.digest()
+    assert par.lineage_counts == seq.lineage_counts == every.lineage_counts
+    assert par.unknown_first == seq.unknown_first == every.unknown_first
+    assert par.unknown_types == every.unknown_types == {"deploy_note": 1}
+    assert par.get(every.events[0].id) == (every.events[0] if every.events[0].type in keep else None)
