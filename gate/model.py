@@ -85,13 +85,13 @@ def canonical_json(obj: Any) -> str:
 
 
 def canonical_value(value: Any) -> Any:
-    """A JSON value as plain, order-free data for `event_bytes`: an object becomes the sorted list
-    of its (key, value) pairs, an array a tuple (so the two can never be confused)."""
+    """A JSON value with every object's keys in sorted order, for `event_bytes` (marshal writes a
+    dict in its iteration order, so equal objects then give equal bytes)."""
     kind = type(value)
     if kind is dict:
-        return sorted((k, canonical_value(v)) for k, v in value.items())
+        return {k: canonical_value(value[k]) for k in sorted(value)}
     if kind is list:
-        return tuple(canonical_value(v) for v in value)
+        return [canonical_value(v) for v in value]
     return value
 
 

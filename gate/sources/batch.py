@@ -24,7 +24,7 @@ import math
 import re
 from collections import Counter
 from datetime import datetime, timedelta
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import add, floordiv, itemgetter, mul, sub
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +55,11 @@ _EMPTY: dict[str, Any] = {}
 _NEW = tuple.__new__
 
 
-def _parse(lines: list[str], text: str, cap: int) -> tuple[list[dict[str, Any]], bool] | None:
+def _parse(lines: list[str], text: str, cap: int) -> tuple[list[dict[str, Any]], list[Any], bool] | None:
     """Every line's object, or None when some line is not exactly one JSON object nested at most
     `cap` deep (the line reader then says which, and why). Duplicate keys, NaN and overflowing
-    numbers never get through. The flag says whether every props object is flat (scalar values)."""
+    numbers never get through. Also each record's props (as given), and whether every props object
+    is flat (scalar values)."""
     strict = (
         "\\" in text or '" ' in text or '"\t' in text or '"\r' in text or "NaN" in text or "Infinity" in text
     )
@@ -66,30 +67,37 @@ def _parse(lines: list[str], text: str, cap: int) -> tuple[list[dict[str, Any]],
         scanned = list(map(_STRICT_SCAN if strict else _PLAIN_SCAN, lines, repeat(0)))
     except (StopIteration, ValueError, RecursionError):  # blank or indented line, bad JSON: line by line
         return None
+    if len(scanned) != len(lines):  # `map` ends quietly at a StopIteration (a blank line)
+        return None
     if sum(map(_SECOND, scanned)) != len(text) - len(lines):  # some value ends before its line does
         return None
     objs = list(map(_FIRST, scanned))
     if set(map(type, objs)) != {dict}:
         return None
-    props = [p for p in map(dict.get, objs, repeat("props")) if type(p) is dict]
+    given: list[Any] = list(map(dict.get, objs, repeat("props")))
+    props: list[dict[str, Any]] = (
+        given if set(map(type, given)) == {dict} else [p for p in given if type(p) is dict]
+    )
     values = list(chain.from_iterable(map(dict.values, props)))
     kinds = set(map(type, values))
     if kinds <= _SCALARS and cap >= 2:
         # Flat props: the top-level fields are checked to be scalars later, so nothing nests deeper
         # than two levels, and the keys written are those of the records and their props.
         if strict:
-            return objs, True
+            return objs, given, True
         if float in kinds and not math.isfinite(sum(v for v in values if type(v) is float)):
             return None
-        return (objs, True) if sum(map(len, objs)) + sum(map(len, props)) == text.count('":') else None
+        exact = sum(map(len, objs)) + sum(map(len, props)) == text.count('":')
+        return (objs, given, True) if exact else None
     if max(map(add, map(str.count, lines, repeat("{")), map(str.count, lines, repeat("[")))) > cap:
         return None  # perhaps nested too deep: the line reader measures it
     if strict:
-        return objs, False
+        return objs, given, False
     try:
-        return [_STRICT_SCAN(line, 0)[0] for line in lines], False
+        objs = [_STRICT_SCAN(line, 0)[0] for line in lines]
     except (StopIteration, ValueError, RecursionError):
         return None
+    return objs, list(map(dict.get, objs, repeat("props"))), False
 
 
 def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) -> bool:
@@ -112,7 +120,7 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
     parsed = _parse(lines, text, c.limits.max_depth)
     if parsed is None:
         return False
-    objs, flat = parsed
+    objs, props, flat = parsed
     if not FIELDS.issuperset(chain.from_iterable(objs)):
         return False
     types = _types(c, list(map(dict.get, objs, repeat("type"))))
@@ -127,7 +135,6 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
     lineages = _lineages(c, list(map(dict.get, objs, repeat("lineage"))))
     if lineages is None:
         return False
-    props: list[Any] = list(map(dict.get, objs, repeat("props")))
     kinds = set(map(type, props))
     if not kinds <= {dict, type(None)}:
         return False
@@ -136,11 +143,18 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
     ids: list[Any] = list(map(dict.get, objs, repeat("id")))
     if set(map(type, ids)) != {str} or min(map(len, ids)) < 1 or max(map(len, ids)) > MAX_ID_LENGTH:
         return False  # content ids and bad ids: line by line
+    # Everything else holds: claim each id's place. setdefault leaves a known id's place alone and
+    # returns it, so the places come back as the plain sequence only when every id is new.
+    slots = c._events
     index = c._origins.index
-    if len(set(ids)) != n or not index.keys().isdisjoint(ids):
-        return False  # duplicates merge (or conflict) line by line
-    # Everything holds: keep the block.
-    props_data = list(map(sorted, map(dict.items, props))) if flat else list(map(canonical_value, props))
+    start = len(slots)
+    places = range(start, start + n)
+    if list(map(index.setdefault, ids, places)) != list(places):
+        for eid, place in zip(ids, places, strict=True):  # undo: duplicates merge line by line
+            if index.get(eid) == place:
+                del index[eid]
+        return False
+    props_data = props if flat and _sorted_keys(props) else list(map(canonical_value, props))
     # gate.model.event_bytes of each record, in bulk
     encoded = list(
         map(
@@ -149,14 +163,16 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
             repeat(HASH_FORMAT),
         )
     )
-    slots = c._events
-    index.update(zip(ids, range(len(slots), len(slots) + n), strict=True))
     records = zip(ids, types, stamps, domains, lineages, props, strict=True)
     keep = c.keep
     if keep is None or keep.issuperset(types):
         slots.extend(map(_NEW, repeat(Event), records))
     else:
-        slots.extend(_NEW(Event, r) if t in keep else None for t, r in zip(types, records, strict=True))
+        mask = list(map(keep.__contains__, types))
+        block: list[Event | None] = [None] * n
+        for i, values in zip(compress(range(n), mask), compress(records, mask), strict=True):
+            block[i] = _NEW(Event, values)
+        slots.extend(block)
     c._hashes.extend(encoded)
     c._lineage_at.extend(lineages)
     doc = c._origins.pack_document(name)
@@ -169,6 +185,12 @@ def take_block(c: EventCollector, name: str, raw: list[bytes], first_line: int) 
             c.unknown[t] = c.unknown.get(t, 0) + counts[t]
             c._note_unknown(t, Origin(name, first_line + types.index(t)))
     return True
+
+
+def _sorted_keys(props: list[dict[str, Any]]) -> bool:
+    """Whether every dict lists its keys in sorted order already (records from one producer
+    usually share one order: checked once per distinct order)."""
+    return all(list(keys) == sorted(keys) for keys in set(map(tuple, props)))
 
 
 def _types(c: EventCollector, types: list[Any]) -> list[str] | None:

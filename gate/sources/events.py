@@ -419,13 +419,21 @@ class EventCollector:
         for i, values in zip(part["kept_at"], part["kept"], strict=True):
             events[i] = _NEW_TUPLE(Event, values)
         their_hashes: list[bytes] = part["hashes"]
-        if index.keys().isdisjoint(ids):  # the usual case: every id is new here
-            index.update(zip(ids, range(len(slots), len(slots) + len(ids)), strict=True))
+        before = len(index)  # == len(slots)
+        index.update(zip(ids, range(before, before + len(ids)), strict=True))
+        if len(index) == before + len(ids):  # the usual case: every id was new here
             slots.extend(events)
             hashes.extend(their_hashes)
             self._lineage_at.extend(part["lineage_at"])
             where_out.extend(packed if doc == 0 else map(or_, repeat(doc), packed))
         else:
+            # Some ids were known: undo the update (positions follow insertion order, which an
+            # update of an existing key keeps), then take the other part's events one by one.
+            for pos, key in zip(range(before), index, strict=False):
+                index[key] = pos
+            for eid in ids:
+                if index.get(eid, -1) >= before:
+                    del index[eid]
             lineage_at: list[str | None] = part["lineage_at"]
             for i, eid in enumerate(ids):
                 origin = table.unpack(doc | (packed[i] & 0xFFFFFFFF))

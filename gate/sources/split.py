@@ -27,7 +27,7 @@ SPLIT_MIN_BYTES = 32 << 20  # below this, a fork costs more than it saves
 # The parent's share of the file: the child also packs and sends what it read, and the parent
 # unpacks and merges it, so an even cut leaves the parent waiting. Measured on the realistic
 # benchmark (benchmarks/README.md): reading ~5.1 us a line, packing ~0.8, unpacking and merging ~1.0.
-PARENT_SHARE = 0.54
+PARENT_SHARE = 0.56
 
 
 def split_point(path: str) -> tuple[int, int] | None:
