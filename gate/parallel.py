@@ -1,23 +1,27 @@
 """Use the other cores (`--jobs`): lineage partitions and the input digest in forked processes.
 
 Partitions are independent (SPEC 3.7). Workers are forked after the events are read, so they
-inherit the parsed events instead of receiving them through pickling; each returns its
-partition's result, and results are put back in partition order, so the report is byte-identical
-to a sequential run. Where fork is unavailable, evaluation stays sequential.
+inherit the parsed events instead of receiving them; each sends back its partitions' results, and
+results are put back in partition order, so the report is byte-identical to a sequential run.
+Where fork is unavailable, evaluation stays sequential.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import marshal
 import os
+import pickle
 import signal
+from collections import Counter
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 
-from gate.engine import PartitionResult, evaluate_partition
+from gate.engine import PartitionResult, evaluate_partition, partition_events
 from gate.model import Event
 from gate.policy.model import Policy
-from gate.sources.events import Inputs
+from gate.sources.events import EventCollector, Inputs, canonical_order
+from gate.sources.split import Helper
 
 MAX_AUTO_JOBS = 8
 
@@ -33,33 +37,171 @@ def resolve_jobs(jobs: int) -> int:
     return max(1, min(cpus, MAX_AUTO_JOBS))
 
 
-_WORK: tuple[Policy, Sequence[tuple[str | None, Sequence[Event]]], Sequence[int]] | None = None
-
-
-def _evaluate_one(i: int) -> PartitionResult:
-    assert _WORK is not None
-    policy, parts, totals = _WORK
-    name, events = parts[i]
-    return evaluate_partition(policy, name, events, totals[i])
+def evaluate_sorting(
+    policy: Policy, name: str | None, events: Sequence[Event], total: int, evidence_for: frozenset[str]
+) -> PartitionResult:
+    """One partition's result, its events put in canonical order first (each process sorts its own
+    partitions: sorting is part of the work shared out, like the evidence of `evidence_for` types)."""
+    return evaluate_partition(policy, name, canonical_order(events), total, evidence_for)
 
 
 def evaluate_parallel(
-    policy: Policy, parts: Sequence[tuple[str | None, Sequence[Event]]], jobs: int, totals: Sequence[int]
+    policy: Policy,
+    parts: Sequence[tuple[str | None, Sequence[Event]]],
+    jobs: int,
+    totals: Sequence[int],
+    evidence_for: frozenset[str] = frozenset(),
 ) -> list[PartitionResult]:
-    """Each partition's result, in partition order (`totals`: each partition's count of events)."""
-    global _WORK
-    if "fork" not in multiprocessing.get_all_start_methods() or jobs < 2 or len(parts) < 2:
-        return [evaluate_partition(policy, n, evs, t) for (n, evs), t in zip(parts, totals, strict=True)]
-    # Largest partitions first, so one long partition does not start last.
-    order = sorted(range(len(parts)), key=lambda i: -len(parts[i][1]))
-    _WORK = (policy, parts, totals)
+    """Each partition's result, in partition order (`totals`: each partition's count of events).
+
+    The partitions are dealt into `jobs` groups of about equal size (largest first, each to the
+    lightest group). This process evaluates the first group; a forked child evaluates each other
+    group and sends its results back pickled. A child that fails changes nothing: its group is
+    evaluated here instead."""
+    if not hasattr(os, "fork") or jobs < 2 or len(parts) < 2:
+        return [
+            evaluate_sorting(policy, n, evs, t, evidence_for)
+            for (n, evs), t in zip(parts, totals, strict=True)
+        ]
+    groups = _deal([len(evs) for _, evs in parts], min(jobs, len(parts)))
+    pending = [_fork_group(policy, parts, totals, group, evidence_for) for group in groups[1:]]
+    results: dict[int, PartitionResult] = {}
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(processes=min(jobs, len(parts))) as pool:
-            results = dict(zip(order, pool.map(_evaluate_one, order, chunksize=1), strict=True))
+        for i in groups[0]:
+            results[i] = evaluate_sorting(policy, parts[i][0], parts[i][1], totals[i], evidence_for)
+        while pending:
+            pid, fd, group = pending.pop(0)
+            answer = _collect(pid, fd)
+            if isinstance(answer, list) and len(answer) == len(group):
+                results.update(zip(group, answer, strict=True))
+            else:
+                for i in group:
+                    results[i] = evaluate_sorting(policy, parts[i][0], parts[i][1], totals[i], evidence_for)
     finally:
-        _WORK = None
+        for pid, fd, _ in pending:  # only when this process failed: stop the others
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.close(fd)
+                os.waitpid(pid, 0)
     return [results[i] for i in range(len(parts))]
+
+
+def _deal(sizes: Sequence[int], n: int) -> list[list[int]]:
+    """Indices of `sizes` in n groups of about equal sums (longest processing time first)."""
+    groups: list[list[int]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(i)
+        loads[lightest] += sizes[i]
+    return [sorted(g) for g in groups if g]
+
+
+def _fork_group(
+    policy: Policy,
+    parts: Sequence[tuple[str | None, Sequence[Event]]],
+    totals: Sequence[int],
+    group: list[int],
+    evidence_for: frozenset[str],
+) -> tuple[int, int, list[int]]:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, checked through its answer
+        code = 1
+        try:
+            os.close(read_fd)
+            answer = [
+                evaluate_sorting(policy, parts[i][0], parts[i][1], totals[i], evidence_for) for i in group
+            ]
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return pid, read_fd, group
+
+
+def _collect(pid: int, fd: int) -> object:
+    """A child's unpickled answer, or None if it failed."""
+    with os.fdopen(fd, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        return pickle.loads(data)  # noqa: S301 - written by our own forked child, never by an input
+    except Exception:  # noqa: BLE001 - a truncated answer: evaluate the group here
+        return None
+
+
+HELPER_SHARE = 0.58  # of the events evaluated; measured on the realistic benchmark (benchmarks/README.md)
+
+
+_LINEAGE = itemgetter(4)  # Event.lineage
+
+
+class SplitEvaluation:
+    """The second core's share of evaluation, given to the child of a two-core read
+    (gate.sources.split) as soon as this process has read its own half: the child evaluates the
+    partitions of about half the lineages with the events it read and those sent to it, while
+    this process takes over the child's events and evaluates the others. `collect` gives the
+    child's results only when the events it saw are exactly those of the whole run."""
+
+    def __init__(self, policy: Policy, wanted: frozenset[str], evidence_for: frozenset[str]) -> None:
+        self.policy = policy
+        self.wanted = wanted
+        self.evidence_for = evidence_for
+        self.names: tuple[str, ...] = ()  # the child's lineages, once a job was made
+
+    def job(self, collector: EventCollector) -> bytes | None:
+        wanted = self.wanted
+        kept = [e for e in filter(None, collector._events) if e.type in wanted]  # (None: not kept)
+        sizes = Counter(map(_LINEAGE, kept))
+        sizes.pop(None, None)
+        if len(sizes) < 2:
+            return None
+        # The child is idle while this process takes over what it read: it gets the larger share.
+        target = HELPER_SHARE * sum(sizes.values())
+        mine: list[str] = []
+        load = 0
+        for n in sorted(sizes, key=lambda n: (-sizes[n], n)):
+            if load + sizes[n] <= target or not mine:
+                mine.append(n)
+                load += sizes[n]
+        if len(mine) == len(sizes):
+            mine.pop()  # leave this process at least one lineage
+        self.names = tuple(sorted(mine))
+        theirs = set(self.names)
+        theirs.add(None)  # type: ignore[arg-type]  # lineage-less events go to every partition
+        send = list(map(tuple, [e for e in kept if e.lineage in theirs]))
+        return marshal.dumps((self.names, send))
+
+    def run(self, collector: EventCollector, job: bytes) -> bytes:
+        names, received = marshal.loads(job)
+        theirs = set(names)
+        events = [
+            e
+            for e in collector._events
+            if e is not None and e.type in self.wanted and (e.lineage is None or e.lineage in theirs)
+        ]
+        events.extend(map(Event._make, received))
+        parts = partition_events(events, presorted=True, names=names)
+        results = [evaluate_sorting(self.policy, n, evs, 0, self.evidence_for) for n, evs in parts]
+        return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def collect(self, helper: Helper) -> dict[str | None, PartitionResult] | None:
+        """The child's results by partition, or None (then evaluate those partitions here)."""
+        data = helper.result()
+        if data is None:
+            return None
+        try:
+            results = pickle.loads(data)  # noqa: S301 - written by our own forked child, never an input
+        except Exception:  # noqa: BLE001 - a truncated answer
+            return None
+        if not isinstance(results, list) or [r.partition for r in results] != list(self.names):
+            return None
+        return {r.partition: r for r in results}
 
 
 class Pending:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
-from gate.engine import Evaluation, PartitionResult, engine_types, evaluate_partition, partition_events
+from gate.engine import Evaluation, engine_types, partition_events
 from gate.errors import InputError, UsageError
 from gate.model import Event, Origin
-from gate.parallel import digest_in_background, resolve_jobs
+from gate.parallel import SplitEvaluation, digest_in_background, evaluate_parallel, resolve_jobs
 from gate.policy import DEFAULT_POLICY, Policy, load_policy
 from gate.redact import redact
 from gate.report import build_report
@@ -24,7 +24,7 @@ from gate.sources import SourceContext, resolve, scheme_of
 from gate.sources.base import Limits
 from gate.sources.evals import eval_events
 from gate.sources.evals.compare import CompareOptions
-from gate.sources.events import EventCollector, Inputs, canonical_order, suggest_type
+from gate.sources.events import EventCollector, Inputs, suggest_type
 from gate.sources.split import SPLIT_MIN_BYTES
 from gate.timefmt import NS, TimeFormatError, date_start_ns, format_timestamp, parse_duration, parse_timestamp
 from gate.verdict import Verdict, decide
@@ -118,7 +118,10 @@ def today_utc() -> str:
 
 
 def read_inputs(
-    request: CheckRequest, policy: Policy, keep: frozenset[str] | None = None
+    request: CheckRequest,
+    policy: Policy,
+    keep: frozenset[str] | None = None,
+    task: SplitEvaluation | None = None,
 ) -> tuple[Inputs, list[dict[str, Any]]]:
     """Every source and eval input -> validated events, plus notices from the eval adapters. `keep`:
     the types to keep as event objects (default: all); every event is validated, counted and hashed."""
@@ -141,6 +144,18 @@ def read_inputs(
     collector = EventCollector(
         policy.types, request.limits, SPLIT_MIN_BYTES if request.jobs > 1 else None, keep=keep
     )
+    collector.task = task
+    try:
+        return _read_into(collector, request, ctx)
+    except BaseException:
+        for helper in collector.helpers:
+            helper.close()
+        raise
+
+
+def _read_into(
+    collector: EventCollector, request: CheckRequest, ctx: SourceContext
+) -> tuple[Inputs, list[dict[str, Any]]]:
     for ref in request.events:
         for doc in resolve(ref, ctx).documents():
             collector.add_document(doc)
@@ -187,17 +202,21 @@ def input_messages(inputs: Inputs, policy: Policy, strict: bool) -> list[dict[st
     return messages
 
 
-def evaluate_partitions(policy: Policy, inputs: Inputs, lineages: tuple[str, ...], jobs: int) -> Evaluation:
-    """Every lineage partition evaluated. Only the events the engine reads are sorted and split (a
-    dataset slice that no rule uses costs nothing here); each partition still reports how many
-    events it holds in all."""
+def evaluate_partitions(
+    policy: Policy,
+    inputs: Inputs,
+    lineages: tuple[str, ...],
+    jobs: int,
+    evidence_for: frozenset[str] = frozenset(),
+    task: SplitEvaluation | None = None,
+) -> Evaluation:
+    """Every lineage partition evaluated (with the leaf evidence of `evidence_for` types). Only the
+    events the engine reads are split and sorted (a dataset slice that no rule uses costs nothing
+    here); each partition still reports how many events it holds in all. `task`: the share a
+    two-core read's child already evaluated, if the run allows using it."""
     counts = Counter(inputs.lineages())
     shared = counts.pop(None, 0)  # lineage-less events belong to every partition
     names = sorted(n for n in counts if n is not None)
-    wanted = engine_types(policy)
-    parts = partition_events(
-        canonical_order([e for e in inputs.events if e.type in wanted]), presorted=True, names=names
-    )
     if lineages:
         missing = [name for name in lineages if name not in counts]
         if missing:
@@ -205,16 +224,48 @@ def evaluate_partitions(policy: Policy, inputs: Inputs, lineages: tuple[str, ...
             raise UsageError(
                 f"--lineage {missing[0]!r}: no event carries this lineage (lineages present: {have})"
             )
-        parts = [(n, evs) for n, evs in parts if n in lineages]
-    totals = [counts.get(n, 0) + shared for n, _ in parts] if names else [shared]
-    results: list[PartitionResult]
-    if jobs > 1 and len(parts) > 1:
-        from gate.parallel import evaluate_parallel
-
-        results = evaluate_parallel(policy, parts, jobs, totals)
-    else:
-        results = [evaluate_partition(policy, n, evs, t) for (n, evs), t in zip(parts, totals, strict=True)]
-    return Evaluation(partitions=tuple(results), lineages=tuple(n for n, _ in parts if n is not None))
+        names = [n for n in names if n in lineages]
+    helper = inputs.helpers[-1] if inputs.helpers else None
+    theirs: set[str] = set()
+    if (
+        task is not None
+        and helper is not None
+        and helper.usable(inputs.total)
+        and set(task.names) <= set(counts)
+    ):
+        theirs = set(task.names)
+    wanted = engine_types(policy)
+    mine = [n for n in names if n not in theirs]
+    # Split first, then each partition is sorted where it is evaluated (gate.parallel).
+    here = set(mine)
+    parts = partition_events(
+        [e for e in inputs.events if e.type in wanted and (e.lineage is None or e.lineage in here)],
+        presorted=True,
+        names=mine,
+    )
+    if not names:  # no lineage at all: one partition of everything
+        parts = [(None, [e for e in inputs.events if e.type in wanted])]
+    results = evaluate_parallel(policy, parts, jobs - 1 if theirs else jobs, [0] * len(parts), evidence_for)
+    by_name = {r.partition: r for r in results}
+    if theirs:
+        done = task.collect(helper) if task is not None and helper is not None else None
+        rest = [n for n in names if n in theirs]
+        if done is None:  # the child failed: its share here
+            rest_parts = partition_events(
+                [e for e in inputs.events if e.type in wanted and (e.lineage is None or e.lineage in theirs)],
+                presorted=True,
+                names=rest,
+            )
+            done = {
+                r.partition: r
+                for r in evaluate_parallel(policy, rest_parts, jobs, [0] * len(rest_parts), evidence_for)
+            }
+        by_name.update((n, done[n]) for n in rest)
+    order = names if names else [None]
+    final = [
+        replace(by_name[n], events=(counts.get(n, 0) + shared) if n is not None else shared) for n in order
+    ]
+    return Evaluation(partitions=tuple(final), lineages=tuple(n for n in order if n is not None))
 
 
 def conclusion_types(policy: Policy, fail_on: tuple[str, ...]) -> frozenset[str]:
@@ -319,7 +370,35 @@ def _check(request: CheckRequest) -> CheckResult:
     # Events of other types only need validating, counting and hashing (a scoped run keeps them
     # all, to count what falls inside the window).
     keep = None if scoping else needed_types(policy, request.fail_on)
-    inputs, eval_notes = read_inputs(request, policy, keep)
+    concluding = conclusion_types(policy, request.fail_on)
+    # With two cores, the child that reads half of a large file evaluates about half the lineages
+    # too (not when scoping: then the events evaluated are not those read).
+    task = (
+        SplitEvaluation(policy, engine_types(policy), concluding)
+        if request.jobs > 1 and not scoping
+        else None
+    )
+    inputs, eval_notes = read_inputs(request, policy, keep, task)
+    try:
+        return _decide(
+            request, policy, inputs, eval_notes, window, scoping, concluding, task, as_of, waiver_file
+        )
+    finally:
+        inputs.close()
+
+
+def _decide(
+    request: CheckRequest,
+    policy: Policy,
+    inputs: Inputs,
+    eval_notes: list[dict[str, Any]],
+    window: Window,
+    scoping: bool,
+    concluding: frozenset[str],
+    task: SplitEvaluation | None,
+    as_of: str,
+    waiver_file: Any,
+) -> CheckResult:
     messages = input_messages(inputs, policy, request.strict) + eval_notes
     messages.extend(dict(m) for m in request.extra_messages)
     scoped = inputs
@@ -327,14 +406,13 @@ def _check(request: CheckRequest) -> CheckResult:
         # Scoping filters leaf events after reading (so the input digest covers everything read).
         inside = [e for e in inputs.events if window.contains(e)]
         scoped = replace(inputs, events=inside, count=None, lineage_counts=None, hashes=None, slots=None)
-    evaluation = evaluate_partitions(policy, scoped, request.lineages, request.jobs)
+    evaluation = evaluate_partitions(policy, scoped, request.lineages, request.jobs, concluding, task)
     # The input digest on the other core while the verdict and the report are made (started after
     # evaluation, which uses both cores itself).
     pending = digest_in_background(inputs, request.jobs)
     try:
         in_scope = {p.partition for p in evaluation.partitions}
         # Leaf events can be conclusions only when their type blocks or warns (e.g. --fail-on).
-        concluding = conclusion_types(policy, request.fail_on)
         leaves = [
             e for e in scoped.events if e.type in concluding and (e.lineage is None or e.lineage in in_scope)
         ]

@@ -78,20 +78,19 @@ def conclusions_of(
     leaves: Iterable[Event],
     index: Mapping[tuple[str | None, str], Derived] | None = None,
 ) -> list[Conclusion]:
-    """Every derived or leaf event of `types`, with its leaf evidence (`index`: evidence_index, if
-    the caller has built it already)."""
+    """Every derived or leaf event of `types`, with its leaf evidence: as evaluation worked it out
+    (PartitionResult.evidence), else from `index` (evidence_index, built here if not given)."""
     wanted = set(types)
-    if index is None:
-        index = evidence_index(evaluation)
     out = []
     for p in evaluation.partitions:
         for d in p.derived:
             if d.type in wanted:
-                out.append(
-                    Conclusion(
-                        d.id, d.type, p.partition, d.ts, False, leaf_evidence(index, p.partition, d.id)
-                    )
-                )
+                evidence = p.evidence.get(d.id)
+                if evidence is None:
+                    if index is None:
+                        index = evidence_index(evaluation)
+                    evidence = leaf_evidence(index, p.partition, d.id)
+                out.append(Conclusion(d.id, d.type, p.partition, d.ts, False, evidence))
     for e in leaves:
         if e.type in wanted:
             out.append(Conclusion(e.id, e.type, e.lineage, e.ts, True, (e.id,)))
@@ -115,14 +114,13 @@ def decide(
     warning_types = set(policy.warning) - blocking_types
     blocking: list[Conclusion] = []
     waived: list[tuple[Conclusion, Mapping[str, Any]]] = []
-    index = evidence_index(evaluation)  # built once for blocking and warning conclusions
-    for c in conclusions_of(blocking_types, evaluation, leaves, index):
+    for c in conclusions_of(blocking_types, evaluation, leaves):
         w = waiver_for(c) if waiver_for is not None else None
         if w is None:
             blocking.append(c)
         else:
             waived.append((c, w))
-    warnings = conclusions_of(warning_types, evaluation, leaves, index)
+    warnings = conclusions_of(warning_types, evaluation, leaves)
     from gate.levels import analyse  # gate.levels reads Conclusion from this module
 
     levels = analyse(policy, evaluation, warnings, blocking_types)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gate.engine.conditions import CompiledCondition, compile_condition
@@ -98,6 +98,27 @@ class PartitionResult:
     events: int
     derived: tuple[Derived, ...]
     matches: tuple[PatternMatch, ...]
+    # derived id -> its sorted leaf ids, for the types asked for (those the verdict lists)
+    evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def leaves_below(by_id: Mapping[str, Derived], root: str) -> tuple[str, ...]:
+    """Sorted leaf ids below a derived event of one partition (`by_id`: its derived events by id);
+    iterative, so deep hierarchies do not hit the recursion limit."""
+    leaves: set[str] = set()
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        cur = stack.pop()
+        d = by_id.get(cur)
+        if d is None:
+            leaves.add(cur)
+            continue
+        for c in d.children:
+            if c not in seen:
+                seen.add(c)
+                stack.append(c)
+    return tuple(sorted(leaves))
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +204,23 @@ def evaluate(policy: Policy, events: Iterable[Event]) -> Evaluation:
 
 
 def evaluate_partition(
-    policy: Policy, name: str | None, events: Sequence[Event], total: int | None = None
+    policy: Policy,
+    name: str | None,
+    events: Sequence[Event],
+    total: int | None = None,
+    evidence_for: Iterable[str] = (),
 ) -> PartitionResult:
     """Evaluate one partition whose events are already in canonical order. `total`: how many events
-    the partition holds when `events` is only those of `engine_types` (default: len(events))."""
-    return _Partition(policy).run(name, events, total)
+    the partition holds when `events` is only those of `engine_types` (default: len(events)).
+    `evidence_for`: derived types whose leaf evidence to work out here (where the partition is
+    evaluated, in parallel with the others) rather than later."""
+    result = _Partition(policy).run(name, events, total)
+    wanted = set(evidence_for)
+    if not wanted:
+        return result
+    by_id = {d.id: d for d in result.derived}
+    evidence = {d.id: leaves_below(by_id, d.id) for d in result.derived if d.type in wanted}
+    return replace(result, evidence=evidence)
 
 
 class _Partition:

@@ -25,7 +25,7 @@ from gate.jsonutil import STRICT
 from gate.model import Event, Origin, canonical_json, content_id, event_bytes
 from gate.sources.base import Limits, RawDocument
 from gate.sources.batch import BLOCK_LINES, take_block
-from gate.sources.split import read_split, split_point
+from gate.sources.split import Helper, SplitTask, read_split, split_point
 from gate.timefmt import TimeFormatError, format_timestamp, parse_timestamp
 from gate.yamlutil import YamlLoadError, format_path, json_problem, line_for, load_with_lines
 
@@ -114,6 +114,13 @@ class Inputs:
     hashes: list[bytes] | None = None  # gate.model.event_bytes of each unique event (default: of events)
     unknown_first: dict[str, Origin] = field(default_factory=dict)  # first place of each unknown type
     slots: list[Event | None] | None = None  # events by position (OriginTable.index); None: not kept
+    helpers: list[Helper] = field(default_factory=list)  # two-core readers still holding a task's answer
+
+    def close(self) -> None:
+        """Stop any helper whose answer was not taken."""
+        for helper in self.helpers:
+            helper.close()
+
     _ordered: list[Event] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -167,6 +174,8 @@ class EventCollector:
         self.limits = limits if limits is not None else Limits()
         self.split_bytes = split_bytes  # set: read local JSON Lines files this large on two cores
         self.keep = keep  # set: keep Event objects only for these types (the others: counted, hashed)
+        self.task: SplitTask | None = None  # more work for the child of a two-core read (split.py)
+        self.helpers: list[Helper] = []  # those children, waiting with their answers
         self._defer_cap = False  # while a file is read in two halves, max_events is judged after the merge
         # One entry per unique event, by position (OriginTable.index maps ids to positions):
         self._events: list[Event | None] = []  # the event, or None when its type is not kept
@@ -405,9 +414,10 @@ class EventCollector:
                 hint="raise the cap with --max-events if this volume is expected",
             )
 
-    def _merge_part(self, name: str, part: Mapping[str, Any]) -> None:
+    def _merge_part(self, name: str, part: Mapping[str, Any]) -> bool:
         """Take over what another collector read from the rest of document `name` (see split.py),
-        as if its lines had come through add_record here, in the same order."""
+        as if its lines had come through add_record here, in the same order. True when none of
+        its ids was known here already."""
         table = self._origins
         packed = array("Q")
         packed.frombytes(part["where"])
@@ -421,7 +431,8 @@ class EventCollector:
         their_hashes: list[bytes] = part["hashes"]
         before = len(index)  # == len(slots)
         index.update(zip(ids, range(before, before + len(ids)), strict=True))
-        if len(index) == before + len(ids):  # the usual case: every id was new here
+        clean = len(index) == before + len(ids)
+        if clean:  # the usual case: every id was new here
             slots.extend(events)
             hashes.extend(their_hashes)
             self._lineage_at.extend(part["lineage_at"])
@@ -456,6 +467,7 @@ class EventCollector:
             self.unknown[t] = self.unknown.get(t, 0) + n
         for t, (file, line) in part["unknown_first"].items():
             self._note_unknown(t, Origin(file, line))
+        return clean
 
     def part(self) -> dict[str, Any]:
         """What `_merge_part` takes, as plain data (marshal can send it between processes)."""
@@ -559,6 +571,7 @@ class EventCollector:
             hashes=self._hashes,
             unknown_first=dict(self.unknown_first),
             slots=slots if self.keep is not None else None,
+            helpers=list(self.helpers),
         )
 
 

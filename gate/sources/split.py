@@ -11,11 +11,14 @@ the parent reads the second half itself: the child can only make reading faster,
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import mmap
 import os
+import signal
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from gate.errors import IdConflict, InputError
 from gate.model import Origin
@@ -63,6 +66,60 @@ def _count_lines(path: str, end: int) -> int:
     return n
 
 
+class SplitTask(Protocol):
+    """More work for the child once it has read its half (gate.parallel.SplitEvaluation): the
+    parent says what (`job`, after reading its own half), the child does it with the events it
+    read (`run`), and the parent takes the answer later (Helper.result)."""
+
+    def job(self, collector: EventCollector) -> bytes | None: ...
+
+    def run(self, collector: EventCollector, job: bytes) -> bytes: ...
+
+
+@dataclass
+class Helper:
+    """The child that read the second half of a file, kept for one more task (see SplitTask)."""
+
+    pid: int
+    result_fd: int
+    events_before: int  # unique events the parent held when it sent the job
+    events_after: int = -1  # ... and after taking over the child's events (-1: not merged)
+    merged_cleanly: bool = False  # no id of the child's half was known already
+    done: bool = False
+
+    def usable(self, total_events: int) -> bool:
+        """Whether the task saw exactly the events the run ends with (no duplicate across the
+        halves, nothing read after the file)."""
+        return not self.done and self.merged_cleanly and self.events_after == total_events
+
+    def result(self) -> bytes | None:
+        """The task's answer (waits for it), or None if the child failed."""
+        if self.done:
+            return None
+        self.done = True
+        chunks = []
+        while True:
+            chunk = os.read(self.result_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(self.result_fd)
+        _, status = os.waitpid(self.pid, 0)
+        return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
+
+    def close(self) -> None:
+        """Stop the child if its answer was never taken."""
+        if self.done:
+            return
+        self.done = True
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self.result_fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
 def _child(
     collector: EventCollector, name: str, path: str, mid: int, write_fd: int, shared: mmap.mmap
 ) -> None:
@@ -89,6 +146,18 @@ def _child(
             out.write(b"P" + data)
 
 
+def _child_task(collector: EventCollector, job_fd: int, job_shared: mmap.mmap, result_fd: int) -> None:
+    """Runs in the forked child after its answer: wait for the parent's job, do it, answer."""
+    with os.fdopen(job_fd, "rb") as pipe:
+        header = pipe.read()
+    if not header or collector.task is None:
+        return  # nothing to do
+    with memoryview(job_shared) as view, view[: int(header)] as job:
+        out = collector.task.run(collector, bytes(job))
+    with os.fdopen(result_fd, "wb") as pipe:
+        pipe.write(out)
+
+
 def answer_room(path: str, mid: int) -> int:
     """Bytes of shared memory for the child's answer: twice what it reads covers it (its largest
     part, the events' canonical encodings, is about the size of the lines they came from)."""
@@ -96,60 +165,79 @@ def answer_room(path: str, mid: int) -> int:
 
 
 def read_split(collector: EventCollector, name: str, stream: BinaryIO, path: str, mid: int) -> None:
-    """Read `stream` (the whole file `path`) into `collector`, the part after `mid` in a child."""
+    """Read `stream` (the whole file `path`) into `collector`, the part after `mid` in a child.
+    With a `collector.task`, the child then stays for it (collector.helpers)."""
     from gate.sources.events import EventCollector
 
     # Copying the answer (about 1.3 bytes per byte read) through a pipe takes longer than reading it
     # from memory both processes map; pages are only used as far as they are written.
     shared = mmap.mmap(-1, answer_room(path, mid))
+    job_shared = mmap.mmap(-1, answer_room(path, mid)) if collector.task is not None else None
     read_fd, write_fd = os.pipe()
+    job_r, job_w = os.pipe()
+    result_r, result_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, checked through its answer
         code = 1
         try:
             os.close(read_fd)
-            _child(
-                EventCollector(collector.types, collector.limits, keep=collector.keep),
-                name,
-                path,
-                mid,
-                write_fd,
-                shared,
-            )
+            os.close(job_w)
+            os.close(result_r)
+            child = EventCollector(collector.types, collector.limits, keep=collector.keep)
+            child.task = collector.task
+            _child(child, name, path, mid, write_fd, shared)
+            if job_shared is not None:
+                _child_task(child, job_r, job_shared, result_w)
             code = 0
         finally:
             os._exit(code)
-    os.close(write_fd)
+    for fd in (write_fd, job_r, result_w):
+        os.close(fd)
+    helper = Helper(pid, result_r, events_before=-1)
     try:
         collector._add_jsonl(name, _lines_until(stream, mid), count_cap=False)
+        # The child has the second half; give it its next job now, so that it works on it while
+        # this process takes over what it read.
+        job = collector.task.job(collector) if collector.task is not None else None
+        with os.fdopen(job_w, "wb") as pipe:
+            if job is not None and job_shared is not None and len(job) <= len(job_shared):
+                job_shared[: len(job)] = job
+                pipe.write(b"%d" % len(job))
+                helper.events_before = len(collector._events)
         with os.fdopen(read_fd, "rb") as pipe:
             payload = pipe.read()
-    except BaseException:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        raise
-    os.waitpid(pid, 0)
-    try:
-        if payload[:1] == b"M":
-            with memoryview(shared) as view, view[: int(payload[1:])] as part:
-                answer = marshal.loads(part)
+        try:
+            if payload[:1] == b"M":
+                with memoryview(shared) as view, view[: int(payload[1:])] as part:
+                    answer = marshal.loads(part)
+            else:
+                answer = marshal.loads(payload[1:])
+        except (EOFError, ValueError, TypeError):
+            answer = ("failed", "no answer")
+        finally:
+            shared.close()
+            if job_shared is not None:
+                job_shared.close()
+        if answer[0] == "input-error":
+            raise InputError(answer[1], hint=answer[2])
+        if answer[0] == "conflict":
+            _, eid, origin, first = answer
+            known = collector.first_origin(eid)
+            raise IdConflict(eid, Origin(*origin), known if known is not None else Origin(*first))
+        if answer[0] == "ok":
+            helper.merged_cleanly = collector._merge_part(name, answer[1])
+            helper.events_after = len(collector._events)
         else:
-            answer = marshal.loads(payload[1:])
-    except (EOFError, ValueError, TypeError):
-        answer = ("failed", "no answer")
-    finally:
-        shared.close()
-    if answer[0] == "input-error":
-        raise InputError(answer[1], hint=answer[2])
-    if answer[0] == "conflict":
-        _, eid, origin, first = answer
-        known = collector.first_origin(eid)
-        raise IdConflict(eid, Origin(*origin), known if known is not None else Origin(*first))
-    if answer[0] == "ok":
-        collector._merge_part(name, answer[1])
+            helper.close()
+            first_line = _count_lines(path, mid) + 1
+            with open(path, "rb") as f:
+                f.seek(mid)
+                collector._add_jsonl(name, f, first_line=first_line)
+    except BaseException:
+        helper.close()
+        raise
+    if helper.events_before < 0:
+        helper.close()  # no job was given: the child has ended
     else:
-        first_line = _count_lines(path, mid) + 1
-        with open(path, "rb") as f:
-            f.seek(mid)
-            collector._add_jsonl(name, f, first_line=first_line)
+        collector.helpers.append(helper)
     collector._check_event_cap(Origin(name, None))
