@@ -14,7 +14,7 @@ from typing import Any
 
 from gate import __version__
 from gate.engine import Evaluation
-from gate.model import Event, Origin
+from gate.model import Origin
 from gate.policy.model import Policy, iter_terms
 from gate.sources.events import Inputs, suggest_type
 from gate.timefmt import format_timestamp
@@ -123,22 +123,17 @@ def build_report(
         )
     for c in (*verdict.blocking, *verdict.warnings, *(c for c, _ in verdict.waived)):
         referenced.update(c.evidence)
-    by_id: dict[str, Event] = {}
-    for i in referenced:
-        e = inputs.get(i)
-        if e is not None:
-            by_id[i] = e
-    leaves = {
-        i: {
+    leaves: dict[str, Any] = {}
+    origins: dict[str, Any] = {}
+    for i, (e, places) in sorted(inputs.kept_with_origins(referenced).items()):
+        leaves[i] = {
             "type": e.type,
             "domain": e.domain,
             "timestamp": format_timestamp(e.ts),
             "lineage": e.lineage,
             "props": e.props,
         }
-        for i, e in sorted(by_id.items())
-    }
-    origins = {i: [_origin(o) for o in inputs.origins_of(i)] for i in sorted(by_id)}
+        origins[i] = [{"file": o.file, "line": o.line} for o in places]
     known = policy.types
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

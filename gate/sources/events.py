@@ -144,6 +144,27 @@ class Inputs:
     def origins_of(self, event_id: str) -> list[Origin]:
         return self.origins.of(event_id)
 
+    def kept_with_origins(self, ids: Iterable[str]) -> dict[str, tuple[Event, list[Origin]]]:
+        """Each of `ids` that is a kept event, with every place it was read: one look-up an id
+        (a report names tens of thousands of leaves, and each look-up in a table of a million ids
+        is a trip to main memory)."""
+        table = self.origins
+        index, where, more, unpack = table.index, table.where, table.more, table.unpack
+        slots = self.slots if self.slots is not None else self.events
+        out = {}
+        for i in ids:
+            ix = index.get(i)
+            if ix is None or ix >= len(slots):
+                continue
+            e = slots[ix]
+            if e is None or e.id != i:
+                continue
+            places = [unpack(where[ix])]
+            if more and i in more:
+                places.extend(more[i])
+            out[i] = (e, places)
+        return out
+
     def ordered(self) -> list[Event]:
         """The kept events in canonical order (timestamp, then id), sorted once and kept."""
         if self._ordered is None:

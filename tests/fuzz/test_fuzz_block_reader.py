@@ -116,6 +116,13 @@ RAW_LINES = [
     "{\"id\":'q'}",
     '{"id":"x","type":"run_started","timestamp":"2026-03-01T10:00:00Z"',
     '\ufeff{"id":"b","type":"run_started","timestamp":"2026-03-01T10:00:00Z"}',
+    # Records that span lines, or lines holding two: the one-array parse must never pair them up.
+    '{"id":"m1","type":"run_started","timestamp":"2026-03-01T10:00:00Z"},{"id":"m2","type":"run_started","timestamp":"2026-03-01T10:00:00Z"}',
+    '{"id":"h","type":"run_started","timestamp":"2026-03-01T10:00:00Z","props":{"a":1,',
+    '"b":2}}',
+    '{"id":"k","type":"run_started","timestamp":"2026-03-01T10:00:00Z","props":{"s":"]}","k":[{}',
+    '{"z":"[{"}]}}',
+    "{}",
 ]
 
 
