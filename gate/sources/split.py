@@ -26,7 +26,7 @@ from gate.model import Origin
 if TYPE_CHECKING:
     from gate.sources.events import EventCollector
 
-SPLIT_MIN_BYTES = 32 << 20  # below this, a fork costs more than it saves
+SPLIT_MIN_BYTES = 4 << 20  # below this (~30k records), a fork costs about what it saves
 # The parent's share of the file: the child also packs and sends what it read, and the parent
 # unpacks and merges it, so an even cut leaves the parent waiting. Measured on the realistic
 # benchmark (benchmarks/README.md): reading ~5.1 us a line, packing ~0.8, unpacking and merging ~1.0.
