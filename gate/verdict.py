@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gate.engine import Evaluation
+from gate.engine import Evaluation, leaves_below
 from gate.model import Derived, Event
 from gate.policy.model import Policy
 
@@ -55,21 +55,28 @@ def evidence_index(evaluation: Evaluation) -> dict[tuple[str | None, str], Deriv
 def leaf_evidence(
     index: Mapping[tuple[str | None, str], Derived], partition: str | None, root: str
 ) -> tuple[str, ...]:
-    """Sorted leaf ids below a derived event (iterative: deep hierarchies do not hit the recursion limit)."""
-    leaves: set[str] = set()
-    seen: set[str] = set()
-    stack = [root]
-    while stack:
-        cur = stack.pop()
-        d = index.get((partition, cur))
-        if d is None:
-            leaves.add(cur)
-            continue
-        for c in d.children:
-            if c not in seen:
-                seen.add(c)
-                stack.append(c)
-    return tuple(sorted(leaves))
+    """Sorted leaf ids below a derived event of `partition` (gate.engine.leaves_below)."""
+    return leaves_below(_OnePartition(index, partition), root)
+
+
+class _OnePartition(Mapping[str, Derived]):
+    """One partition's derived events by id, as a view of an evidence_index."""
+
+    def __init__(self, index: Mapping[tuple[str | None, str], Derived], partition: str | None) -> None:
+        self.index = index
+        self.partition = partition
+
+    def __getitem__(self, key: str) -> Derived:
+        return self.index[(self.partition, key)]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.index.get((self.partition, key), default)
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for p, i in self.index if p == self.partition)
+
+    def __len__(self) -> int:
+        return sum(1 for p, _ in self.index if p == self.partition)
 
 
 def conclusions_of(

@@ -9,6 +9,7 @@ from gate.engine.evaluate import (
     engine_types,
     evaluate,
     evaluate_partition,
+    leaves_below,
     partition_events,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "engine_types",
     "evaluate",
     "evaluate_partition",
+    "leaves_below",
     "partition_events",
 ]
