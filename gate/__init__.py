@@ -1,3 +1,3 @@
 """synapse-gate: a release gate for spec-locked fine-tuning (sources -> engine -> verdict -> reporters)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
