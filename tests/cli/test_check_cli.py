@@ -53,6 +53,12 @@ def test_text_report_of_the_blocking_example_is_stable():
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(proc.stdout, encoding="utf-8")
     assert proc.stdout == golden.read_text(encoding="utf-8")
+    # The README shows the start of this output: it must be what the command prints.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ synapse-gate check --as-of 2026-04-01 examples/drifting\n", 1)[1].split(
+        "\n...\n", 1
+    )[0]
+    assert proc.stdout.startswith(shown + "\n")
 
 
 def test_clean_example_passes():
