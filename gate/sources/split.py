@@ -194,18 +194,19 @@ def read_split(collector: EventCollector, name: str, stream: BinaryIO, path: str
     for fd in (write_fd, job_r, result_w):
         os.close(fd)
     helper = Helper(pid, result_r, events_before=-1)
+    job_pipe, answer_pipe = os.fdopen(job_w, "wb"), os.fdopen(read_fd, "rb")
     try:
         collector._add_jsonl(name, _lines_until(stream, mid), count_cap=False)
         # The child has the second half; give it its next job now, so that it works on it while
         # this process takes over what it read.
         job = collector.task.job(collector) if collector.task is not None else None
-        with os.fdopen(job_w, "wb") as pipe:
+        with job_pipe:
             if job is not None and job_shared is not None and len(job) <= len(job_shared):
                 job_shared[: len(job)] = job
-                pipe.write(b"%d" % len(job))
+                job_pipe.write(b"%d" % len(job))
                 helper.events_before = len(collector._events)
-        with os.fdopen(read_fd, "rb") as pipe:
-            payload = pipe.read()
+        with answer_pipe:
+            payload = answer_pipe.read()
         try:
             if payload[:1] == b"M":
                 with memoryview(shared) as view, view[: int(payload[1:])] as part:
@@ -235,6 +236,8 @@ def read_split(collector: EventCollector, name: str, stream: BinaryIO, path: str
                 collector._add_jsonl(name, f, first_line=first_line)
     except BaseException:
         helper.close()
+        job_pipe.close()
+        answer_pipe.close()
         raise
     if helper.events_before < 0:
         helper.close()  # no job was given: the child has ended

@@ -120,3 +120,38 @@ def test_keeping_some_types_reads_the_same_on_two_cores(tmp_path: Path, history:
     assert par.unknown_first == seq.unknown_first == every.unknown_first
     assert par.unknown_types == every.unknown_types == {"deploy_note": 1}
     assert par.get(every.events[0].id) == (every.events[0] if every.events[0].type in keep else None)
+
+
+def test_an_error_in_the_first_half_stops_a_waiting_helper(tmp_path: Path, history: list[dict]):
+    """With a task, the child waits for it after reading: an error here must not leave it behind."""
+    from gate.parallel import SplitEvaluation
+    from gate.policy import load_policy
+
+    policy = load_policy("spec-locked-drift")
+    path = write(tmp_path / "h.jsonl", history)
+    lines = path.read_text().splitlines(keepends=True)
+    lines[3] = '{"type": "run_started"}\n'  # no timestamp, in the parent's half
+    path.write_text("".join(lines))
+    collector = EventCollector(TYPES, split_bytes=1, keep=frozenset({"run_started"}))
+    collector.task = SplitEvaluation(policy, frozenset({"run_started"}), frozenset())
+    children_before = _children()
+    with pytest.raises(InputError, match=r"h.jsonl:4: timestamp: required field is missing"):
+        for doc in resolve(str(path), SourceContext()).documents():
+            collector.add_document(doc)
+    assert _children() == children_before  # killed and reaped: no child left, not even a zombie
+    assert collector.helpers == []
+
+
+def _children() -> set[int]:
+    import os
+
+    me = str(os.getpid())
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
