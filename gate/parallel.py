@@ -3,7 +3,9 @@
 Partitions are independent (SPEC 3.7). Workers are forked after the events are read, so they
 inherit the parsed events instead of receiving them; each sends back its partitions' results, and
 results are put back in partition order, so the report is byte-identical to a sequential run.
-Where fork is unavailable, evaluation stays sequential.
+When a large file was read on two cores, its child evaluates a share of the lineages instead
+(SplitEvaluation), as soon as this process has read its own half. Where fork is unavailable,
+evaluation stays sequential.
 """
 
 from __future__ import annotations
