@@ -147,9 +147,9 @@ def records(draw: st.DrawFn) -> str:
     )
 
 
-def read(data: bytes, fast: bool, block: int, limits: Limits) -> object:
+def read(data: bytes, fast: bool, block: int, limits: Limits, keep: frozenset[str] | None = None) -> object:
     """What reading `data` gives: the collected inputs, or the error's class and message."""
-    collector = EventCollector(TYPES, limits)
+    collector = EventCollector(TYPES, limits, keep=keep)
     original = events_module.take_block
     events_module.take_block = original if fast else (lambda *args: False)
     events_module.BLOCK_LINES, saved = block, events_module.BLOCK_LINES
@@ -167,6 +167,10 @@ def read(data: bytes, fast: bool, block: int, limits: Limits) -> object:
         inputs.records,
         inputs.merged_duplicates,
         inputs.unknown_types,
+        inputs.unknown_first,
+        inputs.total,
+        inputs.lineage_counts,
+        inputs.hashes,  # each event's canonical encoding, so the digest too
     )
 
 
@@ -177,12 +181,13 @@ def read(data: bytes, fast: bool, block: int, limits: Limits) -> object:
     crlf=st.booleans(),
     tail=st.sampled_from([b"", b"\n", b"\xff\n", b"\n\n"]),
     cap=st.sampled_from([Limits(), Limits(max_events=10), Limits(max_depth=1), Limits(max_depth=2)]),
+    keep=st.sampled_from([None, frozenset({"eval_regression_observed"}), frozenset({"run_started"})]),
 )
 def test_the_block_path_reads_what_the_line_reader_reads(
-    lines: list[str], block: int, crlf: bool, tail: bytes, cap: Limits
+    lines: list[str], block: int, crlf: bool, tail: bytes, cap: Limits, keep: frozenset[str] | None
 ) -> None:
     data = ("\r\n" if crlf else "\n").join(lines).encode("utf-8") + tail
-    assert read(data, True, block, cap) == read(data, False, block, cap)
+    assert read(data, True, block, cap, keep) == read(data, False, block, cap, keep)
 
 
 def test_a_plain_block_is_taken_whole() -> None:
@@ -208,3 +213,16 @@ def test_what_the_plain_parser_would_hide_is_never_taken(line: str) -> None:
     collector = EventCollector(TYPES)
     assert not batch.take_block(collector, "h.jsonl", [line.encode() + b"\n"], 1)
     assert collector.finish().events == []
+
+
+def test_an_undeclared_type_is_placed_at_its_first_line_in_a_block() -> None:
+    lines = [
+        json.dumps(dict(BASE, id=f"e{i}", type="deploy_note" if i in (3, 7) else BASE["type"])).encode()
+        + b"\n"
+        for i in range(10)
+    ]
+    collector = EventCollector(TYPES)
+    assert batch.take_block(collector, "h.jsonl", lines, 1)
+    inputs = collector.finish()
+    assert inputs.unknown_types == {"deploy_note": 2}
+    assert inputs.unknown_first["deploy_note"].line == 4
