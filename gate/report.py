@@ -125,7 +125,9 @@ def build_report(
         referenced.update(c.evidence)
     leaves: dict[str, Any] = {}
     origins: dict[str, Any] = {}
-    for i, (e, places) in sorted(inputs.kept_with_origins(referenced).items()):
+    found = inputs.kept_with_origins(referenced)
+    for i in sorted(found):
+        e, places = found[i]
         leaves[i] = {
             "type": e.type,
             "domain": e.domain,

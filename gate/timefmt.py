@@ -104,9 +104,9 @@ def format_timestamp(ns: int) -> str:
     """ns since epoch -> RFC 3339 UTC with 'Z'; a fraction only when non-zero, trailing zeros trimmed."""
     text = _TS_TEXT.get(ns)
     if text is None:
-        if len(_TS_TEXT) >= 200_000:  # a report formats each instant a few times: keep a bounded memo
-            _TS_TEXT.clear()
-        text = _TS_TEXT[ns] = _format_timestamp(ns)
+        text = _format_timestamp(ns)
+        if len(_TS_TEXT) < 200_000:  # a report formats each instant a few times: a bounded memo
+            _TS_TEXT[ns] = text
     return text
 
 
@@ -118,11 +118,18 @@ def _format_timestamp(ns: int) -> str:
         day = (_EPOCH_DATE + timedelta(days=days)).isoformat()
         if len(_DATE_TEXT) < 1_000_000:
             _DATE_TEXT[days] = day
-    h, rem = divmod(sod, 3600)
-    m, s = divmod(rem, 60)
+    clock = _CLOCK_TEXT[sod] if _CLOCK_TEXT else _clock_text()[sod]
     if frac:
-        return f"{day}T{h:02d}:{m:02d}:{s:02d}." + f"{frac:09d}".rstrip("0") + "Z"
-    return f"{day}T{h:02d}:{m:02d}:{s:02d}Z"
+        return f"{day}T{clock}." + f"{frac:09d}".rstrip("0") + "Z"
+    return f"{day}T{clock}Z"
+
+
+_CLOCK_TEXT: list[str] = []  # second of the day -> "HH:MM:SS", built on first use
+
+
+def _clock_text() -> list[str]:
+    _CLOCK_TEXT.extend(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+    return _CLOCK_TEXT
 
 
 def parse_duration(text: object) -> int:
