@@ -40,14 +40,21 @@ def build_request(events: tuple[str, ...], **opts: Any) -> CheckRequest:
 
 
 def write_output(text: str, output: str | None) -> None:
+    """Write in slices: encoding a report of hundreds of MB at once would hold a second copy."""
     if output is None or output == "-":
-        sys.stdout.write(text)
+        for i in range(0, len(text), WRITE_SLICE):
+            sys.stdout.write(text[i : i + WRITE_SLICE])
         sys.stdout.flush()
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        with Path(output).open("w", encoding="utf-8", newline="") as f:
+            for i in range(0, len(text), WRITE_SLICE):
+                f.write(text[i : i + WRITE_SLICE])
     except OSError as e:
         raise UsageError(f"--output {output}: cannot write: {e.strerror}") from None
+
+
+WRITE_SLICE = 1 << 22
 
 
 @main.command("check")
