@@ -26,6 +26,7 @@ from gate.sources.events import EventCollector, Inputs, canonical_order
 from gate.sources.split import Helper
 
 MAX_AUTO_JOBS = 8
+PARALLEL_MIN_EVENTS = 20_000  # events to evaluate; below this a forked worker costs more than it saves
 
 
 def resolve_jobs(jobs: int) -> int:
@@ -60,7 +61,8 @@ def evaluate_parallel(
     lightest group). This process evaluates the first group; a forked child evaluates each other
     group and sends its results back pickled. A child that fails changes nothing: its group is
     evaluated here instead."""
-    if not hasattr(os, "fork") or jobs < 2 or len(parts) < 2:
+    small = sum(len(evs) for _, evs in parts) < PARALLEL_MIN_EVENTS
+    if small or not hasattr(os, "fork") or jobs < 2 or len(parts) < 2:
         return [
             evaluate_sorting(policy, n, evs, t, evidence_for)
             for (n, evs), t in zip(parts, totals, strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -143,3 +144,21 @@ def test_a_failing_child_changes_nothing(
     two = dumps(run_check(path, jobs=2).report)
     assert split_everything == [None]  # asked, failed, evaluated here instead
     assert two == dumps(run_check(path, jobs=1).report)
+
+
+def test_a_failing_evaluation_worker_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import gate.parallel
+
+    parent = os.getpid()
+    real = gate.parallel.evaluate_sorting
+
+    def dies_in_a_child(*args: object) -> object:
+        if os.getpid() != parent:
+            os._exit(7)
+        return real(*args)  # type: ignore[arg-type]
+
+    path = tmp_path / "h.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in generate(60_000, 4, 3, profile="ladder")))
+    one = dumps(run_check(path, jobs=1).report)
+    monkeypatch.setattr(gate.parallel, "evaluate_sorting", dies_in_a_child)
+    assert dumps(run_check(path, jobs=2).report) == one
