@@ -22,6 +22,7 @@ import requests
 from gate import __version__
 from gate.errors import SourceError
 from gate.redact import redact, safe_url, url_secrets
+from gate.urls import url_origin
 
 __all__ = ["HttpClient", "HttpStatusError", "redact", "safe_url"]
 
@@ -61,17 +62,6 @@ class HttpStatusError(SourceError):
     def __init__(self, message: str, status: int, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.status = status
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:  # an invalid port: an origin of its own (credentials dropped; requests refuses it)
-        return parts.scheme.lower(), url, -1
-    if port is None:
-        port = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 def _fmt_bytes(n: int) -> str:
@@ -241,12 +231,12 @@ class HttpClient:
             if k.lower() in _CREDENTIAL_HEADERS:
                 extra_secrets.append(v)
                 extra_secrets.extend(v.split()[1:])
-        first_origin = _origin(url)
+        first_origin = url_origin(url)
         current = url
         hdrs = base
         body_json = json
         for hop in range(MAX_REDIRECTS + 1):
-            if _origin(current) != first_origin:  # never send credentials to another host
+            if url_origin(current) != first_origin:  # never send credentials to another host
                 hdrs = {k: v for k, v in hdrs.items() if k.lower() not in _CREDENTIAL_HEADERS}
             resp, body = self._attempts(
                 method,

@@ -25,13 +25,14 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from gate.errors import InputError, SourceError, UsageError
 from gate.redact import safe_url
 from gate.sources.archives import archive_documents
 from gate.sources.base import RawDocument, SourceContext
 from gate.sources.url import check_scheme, client_for, refuse_offline
+from gate.urls import url_origin
 
 if TYPE_CHECKING:  # requests loads in ~60 ms: only runs that fetch something import it
     import requests
@@ -115,11 +116,6 @@ def token_from(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    p = urlsplit(url)
-    return p.scheme.lower(), (p.hostname or "").lower(), p.port
-
-
 class ArtifactSource:
     """Every matching artifact's zip members (event files as documents, the rest listed as skipped)."""
 
@@ -174,7 +170,7 @@ class ArtifactSource:
         if not r.is_glob:
             params["name"] = r.pattern
         url: str | None = f"{self.api}{path}?{urlencode(params)}"
-        api_origin = _origin(self.api)
+        api_origin = url_origin(self.api)
         seen: set[str] = set()
         found: list[dict[str, Any]] = []
         while url is not None:
@@ -201,7 +197,7 @@ class ArtifactSource:
                 )
             found.extend(arts)
             url = resp.links.get("next", {}).get("url")
-            if url is not None and _origin(url) != api_origin:
+            if url is not None and url_origin(url) != api_origin:
                 # The token would follow the link: never to another host.
                 raise SourceError(
                     f"{self.shown}: a pagination link leaves the API host; refused", hint=_API_HINT
