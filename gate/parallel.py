@@ -41,21 +41,20 @@ def resolve_jobs(jobs: int) -> int:
 
 
 def evaluate_sorting(
-    policy: Policy, name: str | None, events: Sequence[Event], total: int, evidence_for: frozenset[str]
+    policy: Policy, name: str | None, events: Sequence[Event], evidence_for: frozenset[str]
 ) -> PartitionResult:
     """One partition's result, its events put in canonical order first (each process sorts its own
     partitions: sorting is part of the work shared out, like the evidence of `evidence_for` types)."""
-    return evaluate_partition(policy, name, canonical_order(events), total, evidence_for)
+    return evaluate_partition(policy, name, canonical_order(events), evidence_for)
 
 
 def evaluate_parallel(
     policy: Policy,
     parts: Sequence[tuple[str | None, Sequence[Event]]],
     jobs: int,
-    totals: Sequence[int],
     evidence_for: frozenset[str] = frozenset(),
 ) -> list[PartitionResult]:
-    """Each partition's result, in partition order (`totals`: each partition's count of events).
+    """Each partition's result, in partition order.
 
     The partitions are dealt into `jobs` groups of about equal size (largest first, each to the
     lightest group). This process evaluates the first group; a forked child evaluates each other
@@ -63,16 +62,13 @@ def evaluate_parallel(
     evaluated here instead."""
     small = sum(len(evs) for _, evs in parts) < PARALLEL_MIN_EVENTS
     if small or not hasattr(os, "fork") or jobs < 2 or len(parts) < 2:
-        return [
-            evaluate_sorting(policy, n, evs, t, evidence_for)
-            for (n, evs), t in zip(parts, totals, strict=True)
-        ]
+        return [evaluate_sorting(policy, n, evs, evidence_for) for n, evs in parts]
     groups = _deal([len(evs) for _, evs in parts], min(jobs, len(parts)))
-    pending = [_fork_group(policy, parts, totals, group, evidence_for) for group in groups[1:]]
+    pending = [_fork_group(policy, parts, group, evidence_for) for group in groups[1:]]
     results: dict[int, PartitionResult] = {}
     try:
         for i in groups[0]:
-            results[i] = evaluate_sorting(policy, parts[i][0], parts[i][1], totals[i], evidence_for)
+            results[i] = evaluate_sorting(policy, parts[i][0], parts[i][1], evidence_for)
         while pending:
             pid, fd, group = pending.pop(0)
             answer = _collect(pid, fd)
@@ -80,7 +76,7 @@ def evaluate_parallel(
                 results.update(zip(group, answer, strict=True))
             else:
                 for i in group:
-                    results[i] = evaluate_sorting(policy, parts[i][0], parts[i][1], totals[i], evidence_for)
+                    results[i] = evaluate_sorting(policy, parts[i][0], parts[i][1], evidence_for)
     finally:
         for pid, fd, _ in pending:  # only when this process failed: stop the others
             with contextlib.suppress(OSError):
@@ -104,7 +100,6 @@ def _deal(sizes: Sequence[int], n: int) -> list[list[int]]:
 def _fork_group(
     policy: Policy,
     parts: Sequence[tuple[str | None, Sequence[Event]]],
-    totals: Sequence[int],
     group: list[int],
     evidence_for: frozenset[str],
 ) -> tuple[int, int, list[int]]:
@@ -114,9 +109,7 @@ def _fork_group(
         code = 1
         try:
             os.close(read_fd)
-            answer = [
-                evaluate_sorting(policy, parts[i][0], parts[i][1], totals[i], evidence_for) for i in group
-            ]
+            answer = [evaluate_sorting(policy, parts[i][0], parts[i][1], evidence_for) for i in group]
             with os.fdopen(write_fd, "wb") as out:
                 out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
             code = 0
@@ -191,7 +184,7 @@ class SplitEvaluation:
         ]
         events.extend(map(Event._make, received))
         parts = partition_events(events, presorted=True, names=names)
-        results = [evaluate_sorting(self.policy, n, evs, 0, self.evidence_for) for n, evs in parts]
+        results = [evaluate_sorting(self.policy, n, evs, self.evidence_for) for n, evs in parts]
         return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
     def collect(self, helper: Helper) -> dict[str | None, PartitionResult] | None:

@@ -135,7 +135,7 @@ def build_report(
             "lineage": e.lineage,
             "props": e.props,
         }
-        origins[i] = [{"file": o.file, "line": o.line} for o in places]
+        origins[i] = [_origin(o) for o in places]
     known = policy.types
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

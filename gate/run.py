@@ -235,31 +235,26 @@ def evaluate_partitions(
     ):
         theirs = set(task.names)
     wanted = engine_types(policy)
+
+    def partitions(of: list[str]) -> list[tuple[str | None, list[Event]]]:
+        """The partitions of lineages `of` (or the one partition when there is no lineage), each
+        sorted where it is evaluated (gate.parallel)."""
+        chosen = set(of)
+        events = [e for e in inputs.events if e.type in wanted and (e.lineage is None or e.lineage in chosen)]
+        return partition_events(events, presorted=True, names=of)
+
     mine = [n for n in names if n not in theirs]
-    # Split first, then each partition is sorted where it is evaluated (gate.parallel).
-    here = set(mine)
-    parts = partition_events(
-        [e for e in inputs.events if e.type in wanted and (e.lineage is None or e.lineage in here)],
-        presorted=True,
-        names=mine,
-    )
-    if not names:  # no lineage at all: one partition of everything
-        parts = [(None, [e for e in inputs.events if e.type in wanted])]
-    results = evaluate_parallel(policy, parts, jobs - 1 if theirs else jobs, [0] * len(parts), evidence_for)
-    by_name = {r.partition: r for r in results}
+    by_name = {}
+    if mine or not names:
+        by_name = {
+            r.partition: r
+            for r in evaluate_parallel(policy, partitions(mine), jobs - 1 if theirs else jobs, evidence_for)
+        }
     if theirs:
-        done = task.collect(helper) if task is not None and helper is not None else None
         rest = [n for n in names if n in theirs]
+        done = task.collect(helper) if task is not None and helper is not None else None
         if done is None:  # the child failed: its share here
-            rest_parts = partition_events(
-                [e for e in inputs.events if e.type in wanted and (e.lineage is None or e.lineage in theirs)],
-                presorted=True,
-                names=rest,
-            )
-            done = {
-                r.partition: r
-                for r in evaluate_parallel(policy, rest_parts, jobs, [0] * len(rest_parts), evidence_for)
-            }
+            done = {r.partition: r for r in evaluate_parallel(policy, partitions(rest), jobs, evidence_for)}
         by_name.update((n, done[n]) for n in rest)
     order = names if names else [None]
     final = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,27 +56,7 @@ def leaf_evidence(
     index: Mapping[tuple[str | None, str], Derived], partition: str | None, root: str
 ) -> tuple[str, ...]:
     """Sorted leaf ids below a derived event of `partition` (gate.engine.leaves_below)."""
-    return leaves_below(_OnePartition(index, partition), root)
-
-
-class _OnePartition(Mapping[str, Derived]):
-    """One partition's derived events by id, as a view of an evidence_index."""
-
-    def __init__(self, index: Mapping[tuple[str | None, str], Derived], partition: str | None) -> None:
-        self.index = index
-        self.partition = partition
-
-    def __getitem__(self, key: str) -> Derived:
-        return self.index[(self.partition, key)]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.index.get((self.partition, key), default)
-
-    def __iter__(self) -> Iterator[str]:
-        return (i for p, i in self.index if p == self.partition)
-
-    def __len__(self) -> int:
-        return sum(1 for p, _ in self.index if p == self.partition)
+    return leaves_below(lambda i: index.get((partition, i)), root)
 
 
 def conclusions_of(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -102,15 +102,15 @@ class PartitionResult:
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def leaves_below(by_id: Mapping[str, Derived], root: str) -> tuple[str, ...]:
-    """Sorted leaf ids below a derived event of one partition (`by_id`: its derived events by id);
-    iterative, so deep hierarchies do not hit the recursion limit."""
+def leaves_below(derived: Callable[[str], Derived | None], root: str) -> tuple[str, ...]:
+    """Sorted leaf ids below a derived event of one partition (`derived`: its derived event of an
+    id, or None for a leaf); iterative, so deep hierarchies do not hit the recursion limit."""
     leaves: set[str] = set()
     seen: set[str] = set()
     stack = [root]
     while stack:
         cur = stack.pop()
-        d = by_id.get(cur)
+        d = derived(cur)
         if d is None:
             leaves.add(cur)
             continue
@@ -207,19 +207,18 @@ def evaluate_partition(
     policy: Policy,
     name: str | None,
     events: Sequence[Event],
-    total: int | None = None,
     evidence_for: Iterable[str] = (),
 ) -> PartitionResult:
-    """Evaluate one partition whose events are already in canonical order. `total`: how many events
-    the partition holds when `events` is only those of `engine_types` (default: len(events)).
+    """Evaluate one partition whose events are already in canonical order (`events` of the result:
+    their number; a caller that left out events the engine does not read sets the full count).
     `evidence_for`: derived types whose leaf evidence to work out here (where the partition is
     evaluated, in parallel with the others) rather than later."""
-    result = _Partition(policy).run(name, events, total)
+    result = _Partition(policy).run(name, events)
     wanted = set(evidence_for)
     if not wanted:
         return result
     by_id = {d.id: d for d in result.derived}
-    evidence = {d.id: leaves_below(by_id, d.id) for d in result.derived if d.type in wanted}
+    evidence = {d.id: leaves_below(by_id.get, d.id) for d in result.derived if d.type in wanted}
     return replace(result, evidence=evidence)
 
 
@@ -256,7 +255,7 @@ class _Partition:
         self.derived: list[Derived] = []
         self.matches: list[PatternMatch] = []
 
-    def run(self, name: str | None, events: Sequence[Event], total: int | None = None) -> PartitionResult:
+    def run(self, name: str | None, events: Sequence[Event]) -> PartitionResult:
         relevant = self.relevant
         queue = self.queue
         for ev in events:
@@ -265,8 +264,7 @@ class _Partition:
             self._process(Node(ev.id, ev.type, ev.domain, ev.ts, (), ev.props))
             while queue:
                 self._process(queue.popleft())
-        count = len(events) if total is None else total
-        return PartitionResult(name, count, tuple(self.derived), tuple(self.matches))
+        return PartitionResult(name, len(events), tuple(self.derived), tuple(self.matches))
 
     def _process(self, node: Node) -> None:
         node.seq = self.seq

@@ -89,8 +89,10 @@ class OriginTable:
 
     def of(self, event_id: str) -> list[Origin]:
         ix = self.index.get(event_id)
-        if ix is None:
-            return []
+        return [] if ix is None else self.at(ix, event_id)
+
+    def at(self, ix: int, event_id: str) -> list[Origin]:
+        """Every place the event at position `ix` was read, first place first."""
         return [self.unpack(self.where[ix]), *self.more.get(event_id, ())]
 
 
@@ -121,8 +123,6 @@ class Inputs:
         for helper in self.helpers:
             helper.close()
 
-    _ordered: list[Event] | None = field(default=None, init=False, repr=False, compare=False)
-
     @property
     def total(self) -> int:
         return len(self.events) if self.count is None else self.count
@@ -135,11 +135,12 @@ class Inputs:
     def get(self, event_id: str) -> Event | None:
         """The kept event with this id, if any."""
         ix = self.origins.index.get(event_id)
-        if ix is None:
-            return None
-        if self.slots is not None:
-            return self.slots[ix]
-        return self.events[ix] if ix < len(self.events) and self.events[ix].id == event_id else None
+        return None if ix is None else self._kept_at(ix, event_id)
+
+    def _kept_at(self, ix: int, event_id: str) -> Event | None:
+        slots = self.slots if self.slots is not None else self.events
+        e = slots[ix] if ix < len(slots) else None
+        return e if e is not None and e.id == event_id else None
 
     def origins_of(self, event_id: str) -> list[Origin]:
         return self.origins.of(event_id)
@@ -148,28 +149,14 @@ class Inputs:
         """Each of `ids` that is a kept event, with every place it was read: one look-up an id
         (a report names tens of thousands of leaves, and each look-up in a table of a million ids
         is a trip to main memory)."""
-        table = self.origins
-        index, where, more, unpack = table.index, table.where, table.more, table.unpack
-        slots = self.slots if self.slots is not None else self.events
+        index, table = self.origins.index, self.origins
         out = {}
         for i in ids:
             ix = index.get(i)
-            if ix is None or ix >= len(slots):
-                continue
-            e = slots[ix]
-            if e is None or e.id != i:
-                continue
-            places = [unpack(where[ix])]
-            if more and i in more:
-                places.extend(more[i])
-            out[i] = (e, places)
+            e = None if ix is None else self._kept_at(ix, i)
+            if e is not None:
+                out[i] = (e, table.at(ix, i))  # type: ignore[arg-type]  # ix is set when e is
         return out
-
-    def ordered(self) -> list[Event]:
-        """The kept events in canonical order (timestamp, then id), sorted once and kept."""
-        if self._ordered is None:
-            self._ordered = canonical_order(self.events)
-        return self._ordered
 
     def digest(self) -> str:
         """sha256 over the sorted canonical encodings of every unique event: the same events give the
